@@ -1,0 +1,15 @@
+/* Diagnostics on stderr, each line prefixed with the entrypoint's name ("run: ..."). */
+#ifndef STAGE1C_LOG_H
+#define STAGE1C_LOG_H
+
+#include <stdbool.h>
+
+void s1_log_init(const char *prog, bool debug);
+const char *s1_log_prog(void);
+bool s1_log_debug_enabled(void);
+void s1_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void s1_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The one line an entrypoint prints before exiting 254. */
+void s1_log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

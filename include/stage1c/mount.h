@@ -1,0 +1,26 @@
+/* Applying a mount plan to the app's rootfs, and undoing it. */
+#ifndef STAGE1C_MOUNT_H
+#define STAGE1C_MOUNT_H
+
+#include <stdbool.h>
+
+#include "stage1c/error.h"
+#include "stage1c/mountplan.h"
+
+/* Bind the app's rootfs (pod-relative path) onto itself as a private mount, so that every
+ * mount made for the app hangs below one mount that is ours and propagates nowhere. Returns
+ * an O_PATH fd of that mount's root or <0 with err set. */
+int mount_root_setup(int podfd, const char *rootfs_rel, struct s1_err *err);
+
+/* Apply the plan below rootfd (as returned by mount_root_setup). podfd anchors pod-relative
+ * sources. On error some entries may be applied: mount_root_teardown undoes them all. */
+int mount_apply_plan(int podfd, int rootfd, const struct s1_mount_plan *plan, struct s1_err *err);
+
+/* Detach the root mount made by mount_root_setup, with everything below it. */
+int mount_root_teardown(int rootfd);
+
+/* Make the mount whose root is fd read-only, with all its submounts when recursive; the
+ * mount's other flags (nosuid, nodev, noexec) are kept. */
+int mount_make_readonly(int fd, bool recursive);
+
+#endif

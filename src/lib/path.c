@@ -1,0 +1,273 @@
+/* Resolution of paths inside a root directory fd: openat2(RESOLVE_IN_ROOT) where the kernel
+ * has it, else a component-by-component walk with O_NOFOLLOW that applies the same rules. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "stage1c/path.h"
+#include "stage1c/util.h"
+
+#define MAX_SYMLINKS 40
+#define MAX_DEPTH 256
+
+static bool force_fallback;
+static int have_openat2 = -1; /* unknown */
+
+void path_force_fallback(bool force)
+{
+	force_fallback = force;
+}
+
+const char *path_fd(int fd, char buf[S1_FD_PATH_MAX])
+{
+	snprintf(buf, S1_FD_PATH_MAX, "/proc/self/fd/%d", fd);
+	return buf;
+}
+
+static int open_openat2(int rootfd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (unsigned long long)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	for (;;) {
+		long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+		if (fd >= 0)
+			return (int)fd;
+		/* EAGAIN: a concurrent rename raced the lookup; the kernel asks us to retry. */
+		if (errno != EAGAIN && errno != EINTR)
+			return -errno;
+	}
+}
+
+/* The walk keeps the chain of directory fds from the root, so ".." pops to the real parent
+ * and can never rise above the root. */
+static int open_walk(int rootfd, const char *path, int flags)
+{
+	int stack[MAX_DEPTH];
+	int depth = 0, links = 0, ret;
+	char buf[2 * PATH_MAX + 2];
+	char *rest;
+
+	if (strlen(path) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	snprintf(buf, sizeof(buf), "%s", path);
+	rest = buf;
+
+	int cur = openat(rootfd, ".", O_PATH | O_CLOEXEC | O_DIRECTORY);
+	if (cur < 0)
+		return -errno;
+
+	for (;;) {
+		while (*rest == '/')
+			rest++;
+		if (*rest == '\0') {
+			/* Path named a directory we are in (root, or trailing "/" / "."). */
+			break;
+		}
+		char *slash = strchr(rest, '/');
+		size_t clen = slash ? (size_t)(slash - rest) : strlen(rest);
+		char comp[NAME_MAX + 1];
+		if (clen > NAME_MAX) {
+			ret = -ENAMETOOLONG;
+			goto out;
+		}
+		memcpy(comp, rest, clen);
+		comp[clen] = '\0';
+		rest += clen;
+		bool last = true;
+		for (const char *p = rest; *p; p++)
+			if (*p != '/') {
+				last = false;
+				break;
+			}
+
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			if (depth > 0) {
+				close(cur);
+				cur = stack[--depth];
+			}
+			continue;
+		}
+
+		int fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			ret = -errno;
+			goto out;
+		}
+		struct stat st;
+		if (fstat(fd, &st) < 0) {
+			ret = -errno;
+			close(fd);
+			goto out;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
+			close(fd);
+			if (n < 0) {
+				ret = -errno;
+				goto out;
+			}
+			target[n] = '\0';
+			if (++links > MAX_SYMLINKS) {
+				ret = -ELOOP;
+				goto out;
+			}
+			/* Splice the target in front of what is left of the path. */
+			char next[sizeof(buf)];
+			int m = snprintf(next, sizeof(next), "%s/%s", target, rest);
+			if (m < 0 || (size_t)m >= sizeof(next)) {
+				ret = -ENAMETOOLONG;
+				goto out;
+			}
+			memcpy(buf, next, (size_t)m + 1);
+			rest = buf;
+			if (target[0] == '/') {
+				while (depth > 0) {
+					close(cur);
+					cur = stack[--depth];
+				}
+			}
+			continue;
+		}
+		if (last) {
+			close(cur);
+			cur = fd;
+			break;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			close(fd);
+			ret = -ENOTDIR;
+			goto out;
+		}
+		if (depth == MAX_DEPTH) {
+			close(fd);
+			ret = -ELOOP;
+			goto out;
+		}
+		stack[depth++] = cur;
+		cur = fd;
+	}
+
+	/* cur is an O_PATH fd of the final object; reopen it with the caller's flags. */
+	if ((flags & O_PATH) && !(flags & O_DIRECTORY)) {
+		ret = cur;
+		cur = -1;
+	} else {
+		char p[S1_FD_PATH_MAX];
+		struct stat st;
+		if ((flags & O_DIRECTORY) && (fstat(cur, &st) < 0 || !S_ISDIR(st.st_mode))) {
+			ret = -ENOTDIR;
+			goto out;
+		}
+		if (flags & O_PATH) {
+			ret = cur;
+			cur = -1;
+		} else {
+			ret = open(path_fd(cur, p), flags | O_CLOEXEC);
+			if (ret < 0)
+				ret = -errno;
+		}
+	}
+out:
+	if (cur >= 0)
+		close(cur);
+	while (depth > 0)
+		close(stack[--depth]);
+	return ret;
+}
+
+int path_open_in_root(int rootfd, const char *path, int flags)
+{
+	if (flags & O_CREAT)
+		return -EINVAL;
+	if (!force_fallback && have_openat2 != 0) {
+		int fd = open_openat2(rootfd, path, flags);
+		if (fd != -ENOSYS) {
+			have_openat2 = 1;
+			return fd;
+		}
+		have_openat2 = 0;
+	}
+	return open_walk(rootfd, path, flags);
+}
+
+/* Split "a/b/c" into the parent "a/b" and the name "c" (path normalised of trailing "/"). */
+static int split_last(const char *path, char **parent, char **name)
+{
+	_cleanup_free_ char *copy = s1_xstrdup(path);
+	size_t len = strlen(copy);
+	while (len > 1 && copy[len - 1] == '/')
+		copy[--len] = '\0';
+	char *slash = strrchr(copy, '/');
+	const char *base = slash ? slash + 1 : copy;
+	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		return -EINVAL;
+	*name = s1_xstrdup(base);
+	if (slash) {
+		*slash = '\0';
+		*parent = s1_xstrdup(*copy ? copy : "/");
+	} else {
+		*parent = s1_xstrdup("/");
+	}
+	return 0;
+}
+
+int path_mkdir_in_root(int rootfd, const char *path, mode_t mode)
+{
+	int fd = path_open_in_root(rootfd, path, O_PATH | O_DIRECTORY);
+	if (fd != -ENOENT)
+		return fd;
+	_cleanup_free_ char *parent = NULL, *name = NULL;
+	if (split_last(path, &parent, &name) < 0)
+		return -ENOENT;
+	_cleanup_close_ int pfd = path_mkdir_in_root(rootfd, parent, mode);
+	if (pfd < 0)
+		return pfd;
+	/* pfd is O_PATH: mkdirat needs a real directory fd. */
+	char p[S1_FD_PATH_MAX];
+	_cleanup_close_ int dfd = open(path_fd(pfd, p), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	if (mkdirat(dfd, name, mode) < 0 && errno != EEXIST)
+		return -errno;
+	fd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int path_ensure_in_root(int rootfd, const char *path, enum s1_path_kind kind)
+{
+	int fd = path_open_in_root(rootfd, path, O_PATH);
+	if (fd != -ENOENT)
+		return fd;
+	if (kind == S1_PATH_DIR)
+		return path_mkdir_in_root(rootfd, path, 0755);
+
+	_cleanup_free_ char *parent = NULL, *name = NULL;
+	if (split_last(path, &parent, &name) < 0)
+		return -ENOENT;
+	_cleanup_close_ int pfd = path_mkdir_in_root(rootfd, parent, 0755);
+	if (pfd < 0)
+		return pfd;
+	char p[S1_FD_PATH_MAX];
+	_cleanup_close_ int dfd = open(path_fd(pfd, p), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	/* O_EXCL|O_NOFOLLOW: a dangling symlink in the last place fails instead of being followed
+	 * out of the root. */
+	int f = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (f < 0)
+		return -errno;
+	close(f);
+	fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}

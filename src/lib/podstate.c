@@ -1,0 +1,132 @@
+/* Reading and writing the pod-directory files shared with rkt's stage0. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "stage1c/env.h"
+#include "stage1c/path.h"
+#include "stage1c/podstate.h"
+#include "stage1c/util.h"
+
+char *podstate_app_rootfs(const char *app)
+{
+	return s1_xasprintf(S1_STAGE1_ROOTFS "/opt/stage2/%s/rootfs", app);
+}
+
+/* A directory of the pod's stage1 rootfs, created if the image lacks it. */
+static int open_pod_dir(int podfd, const char *rel, struct s1_err *err)
+{
+	int fd = path_mkdir_in_root(podfd, rel, 0755);
+	if (fd < 0)
+		return s1_error(err, fd, "%s", rel);
+	char p[S1_FD_PATH_MAX];
+	int dfd = open(path_fd(fd, p), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int e = errno;
+	close(fd);
+	return dfd < 0 ? s1_error(err, e, "%s", rel) : dfd;
+}
+
+static int write_in(int podfd, const char *dir, const char *name, const char *content,
+		    struct s1_err *err)
+{
+	_cleanup_close_ int dfd = open_pod_dir(podfd, dir, err);
+	if (dfd < 0)
+		return dfd;
+	int r = s1_write_file_atomic(dfd, name, content, strlen(content), 0644);
+	return r < 0 ? s1_error(err, r, "writing %s/%s", dir, name) : 0;
+}
+
+int podstate_write_pid(int podfd, pid_t pid, struct s1_err *err)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%ld\n", (long)pid);
+	return write_in(podfd, ".", "pid", buf, err);
+}
+
+int podstate_write_status(int podfd, const char *app, int status, struct s1_err *err)
+{
+	char buf[32];
+	/* No newline: rkt parses the file's whole content as a number. */
+	snprintf(buf, sizeof(buf), "%d", status);
+	return write_in(podfd, S1_STAGE1_ROOTFS "/rkt/status", app, buf, err);
+}
+
+int podstate_write_env(int podfd, const char *app, char *const *envp, struct s1_err *err)
+{
+	_cleanup_free_ char *text = env_serialize(envp);
+	return write_in(podfd, S1_STAGE1_ROOTFS "/rkt/env", app, text, err);
+}
+
+int podstate_mark_ready(int podfd, struct s1_err *err)
+{
+	_cleanup_close_ int dfd = open_pod_dir(podfd, S1_STAGE1_ROOTFS "/rkt", err);
+	if (dfd < 0)
+		return dfd;
+	unlinkat(dfd, "supervisor-status.tmp", 0);
+	if (symlinkat("ready", dfd, "supervisor-status.tmp") < 0 ||
+	    renameat(dfd, "supervisor-status.tmp", dfd, "supervisor-status") < 0)
+		return s1_error(err, errno, "writing rkt/supervisor-status");
+	return 0;
+}
+
+int podstate_proc_starttime(pid_t pid, unsigned long long *starttime)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	_cleanup_free_ char *text = NULL;
+	int r = s1_read_file_at(AT_FDCWD, path, 4096, &text, NULL);
+	if (r < 0)
+		return r;
+	/* The command name may hold spaces and parentheses: count fields after the last ')'. */
+	char *p = strrchr(text, ')');
+	if (!p)
+		return -EINVAL;
+	p++;
+	for (int field = 2; field < 21; field++) {
+		p = strchr(p + 1, ' ');
+		if (!p)
+			return -EINVAL;
+	}
+	return sscanf(p, " %llu", starttime) == 1 ? 0 : -EINVAL;
+}
+
+int podstate_write_leader(int podfd, pid_t pid, struct s1_err *err)
+{
+	unsigned long long st = 0;
+	int r = podstate_proc_starttime(pid, &st);
+	if (r < 0)
+		return s1_error(err, r, "reading the start time of PID %ld", (long)pid);
+	char buf[64];
+	snprintf(buf, sizeof(buf), "%ld %llu\n", (long)pid, st);
+	return write_in(podfd, S1_OWN_DIR, "leader", buf, err);
+}
+
+int podstate_read_leader(int podfd, pid_t *pid, unsigned long long *starttime)
+{
+	_cleanup_free_ char *text = NULL;
+	int r = s1_read_file_at(podfd, S1_LEADER_FILE, 256, &text, NULL);
+	if (r < 0)
+		return r;
+	long p;
+	if (sscanf(text, "%ld %llu", &p, starttime) != 2 || p <= 0)
+		return -EINVAL;
+	*pid = (pid_t)p;
+	return 0;
+}
+
+int podstate_check_uuid(const char *uuid, struct s1_err *err)
+{
+	char cwd[PATH_MAX];
+	if (!getcwd(cwd, sizeof(cwd)))
+		return s1_error(err, errno, "can't read the pod directory's path");
+	const char *base = strrchr(cwd, '/');
+	base = base ? base + 1 : cwd;
+	if (strcmp(base, uuid) != 0)
+		return s1_error(err, 0, "pod UUID %s does not match the pod directory %s", uuid,
+				cwd);
+	return 0;
+}

@@ -1,0 +1,277 @@
+/* The pod leader: prepares the app's root, starts the app as its child, forwards signals,
+ * and records the app's exit for rkt. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "stage1c/env.h"
+#include "stage1c/exec.h"
+#include "stage1c/log.h"
+#include "stage1c/manifest.h"
+#include "stage1c/mount.h"
+#include "stage1c/mountplan.h"
+#include "stage1c/path.h"
+#include "stage1c/podstate.h"
+#include "stage1c/run.h"
+#include "stage1c/spawn.h"
+#include "stage1c/user.h"
+#include "stage1c/util.h"
+
+#define MANIFEST_MAX (4u << 20)
+
+/* Signals a user or supervisor sends to rkt run, passed on to the app. */
+static const int forwarded_signals[] = {SIGHUP,	 SIGINT,  SIGQUIT, SIGUSR1,
+					SIGUSR2, SIGTERM, SIGWINCH, SIGALRM};
+
+struct pod_ctx {
+	struct s1_pod_manifest pod;
+	struct s1_image_manifest image;
+	const struct s1_runtime_app *ra;
+	const struct s1_app *app;
+	struct s1_ids ids;
+	char **envp;
+	char *exec_path;
+	int podfd;
+	int rootfd; /* our bind mount of the app's rootfs, once made */
+};
+
+static void pod_ctx_free(struct pod_ctx *c)
+{
+	manifest_pod_free(&c->pod);
+	manifest_image_free(&c->image);
+	user_ids_free(&c->ids);
+	env_free(c->envp);
+	free(c->exec_path);
+	if (c->rootfd >= 0)
+		close(c->rootfd);
+	if (c->podfd >= 0)
+		close(c->podfd);
+}
+
+static int check_lock_fd(struct s1_err *err)
+{
+	const char *s = getenv("RKT_LOCK_FD");
+	long long fd;
+	if (!s || !*s)
+		return 0; /* started by hand: no lock to keep */
+	if (s1_parse_ll(s, 0, 1 << 20, &fd) < 0 || fcntl((int)fd, F_GETFD) < 0)
+		return s1_error(err, 0, "RKT_LOCK_FD=%s is not an open descriptor", s);
+	return 0;
+}
+
+static int load_manifests(struct pod_ctx *c, struct s1_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r = s1_read_file_at(c->podfd, "pod", MANIFEST_MAX, &text, &len);
+	if (r < 0)
+		return s1_error(err, r, "reading the pod manifest");
+	if ((r = manifest_pod_parse(text, len, &c->pod, err)) < 0)
+		return r;
+	if (c->pod.n_apps == 0)
+		return s1_error(err, 0, "pod manifest: the pod has no app");
+	if (c->pod.n_apps > 1)
+		return s1_error(err, 0, "pod manifest: %zu apps; a fly pod runs exactly one",
+				c->pod.n_apps);
+	c->ra = &c->pod.apps[0];
+
+	free(text);
+	text = NULL;
+	_cleanup_free_ char *im_path = s1_xasprintf("appsinfo/%s/manifest", c->ra->name);
+	if ((r = s1_read_file_at(c->podfd, im_path, MANIFEST_MAX, &text, &len)) < 0)
+		return s1_error(err, r, "reading the image manifest %s", im_path);
+	if ((r = manifest_image_parse(text, len, &c->image, err)) < 0)
+		return r;
+	c->app = manifest_effective_app(c->ra, &c->image);
+	if (!c->app || !c->app->exec)
+		return s1_error(err, 0, "app \"%s\" has no exec", c->ra->name);
+	return 0;
+}
+
+/* Mounts, then the checks that depend on them (a volume may hold the working directory). */
+static int prepare_root(struct pod_ctx *c, const struct s1_run_args *args, struct s1_err *err)
+{
+	struct s1_mount_plan plan;
+	struct s1_mountplan_opts opts = {
+		.resolv = args->resolv, .hosts = args->hosts, .disable_paths = args->disable_paths};
+	int r = mountplan_build(&c->pod, c->ra, &c->image, &opts, &plan, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *rootfs = podstate_app_rootfs(c->ra->name);
+	c->rootfd = mount_root_setup(c->podfd, rootfs, err);
+	if (c->rootfd < 0) {
+		mountplan_free(&plan);
+		return c->rootfd;
+	}
+	r = mount_apply_plan(c->podfd, c->rootfd, &plan, err);
+	mountplan_free(&plan);
+	if (r < 0)
+		return r;
+
+	const char *wd = c->app->working_directory;
+	if (wd) {
+		_cleanup_close_ int fd = path_open_in_root(c->rootfd, wd, O_PATH | O_DIRECTORY);
+		if (fd < 0)
+			return s1_error(err, fd, "working directory \"%s\"", wd);
+	}
+	c->exec_path = exec_resolve_in_root(c->rootfd, c->app->exec[0], wd,
+					    env_get(c->envp, "PATH"), err);
+	return c->exec_path ? 0 : -ENOENT;
+}
+
+static const struct s1_event_handler *find_handler(const struct s1_app *app, const char *name)
+{
+	for (size_t i = 0; i < app->n_event_handlers; i++)
+		if (strcmp(app->event_handlers[i].name, name) == 0)
+			return &app->event_handlers[i];
+	return NULL;
+}
+
+/* Event handlers run in the app's root, as the app's user, with its environment. */
+static int run_handler(struct pod_ctx *c, const char *name, struct s1_err *err)
+{
+	const struct s1_event_handler *h = find_handler(c->app, name);
+	if (!h)
+		return 0;
+	_cleanup_free_ char *path =
+		exec_resolve_in_root(c->rootfd, h->exec[0], c->app->working_directory,
+				     env_get(c->envp, "PATH"), err);
+	if (!path)
+		return s1_error_wrap(err, "%s handler", name);
+	struct s1_spawn spec = {.rootfd = c->rootfd,
+				.workdir = c->app->working_directory,
+				.path = path,
+				.argv = h->exec,
+				.envp = c->envp,
+				.ids = &c->ids};
+	pid_t pid;
+	int r = spawn_in_root(&spec, &pid, err);
+	if (r < 0)
+		return s1_error_wrap(err, "%s handler", name);
+	int code = spawn_wait(pid);
+	s1_debug("%s handler exited with %d", name, code);
+	if (code != 0)
+		return s1_error(err, 0, "%s handler \"%s\" exited with status %d", name, h->exec[0],
+				code);
+	return 0;
+}
+
+static bool sent_by_a_process(const siginfo_t *si)
+{
+	/* kill(2), sigqueue(3), tkill(2): not the terminal, which already signalled the app. */
+	return si->si_code == SI_USER || si->si_code == SI_QUEUE || si->si_code == SI_TKILL;
+}
+
+/* Wait for the app, passing on the signals rkt run receives. Returns its exit code. */
+static int supervise(pid_t app, const sigset_t *set)
+{
+	for (;;) {
+		siginfo_t si;
+		int s = sigwaitinfo(set, &si);
+		if (s < 0)
+			continue; /* EINTR */
+		if (s == SIGCHLD) {
+			int st;
+			pid_t p;
+			while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+				if (p == app)
+					return spawn_exit_code(st);
+			continue;
+		}
+		if (sent_by_a_process(&si)) {
+			s1_debug("forwarding signal %d to the app", s);
+			kill(app, s);
+		}
+	}
+}
+
+static int start_and_supervise(struct pod_ctx *c, const sigset_t *set, struct s1_err *err)
+{
+	struct s1_spawn spec = {.rootfd = c->rootfd,
+				.workdir = c->app->working_directory,
+				.path = c->exec_path,
+				.argv = c->app->exec,
+				.envp = c->envp,
+				.ids = &c->ids};
+	pid_t pid;
+	int r = spawn_in_root(&spec, &pid, err);
+	if (r < 0)
+		return r;
+	s1_debug("app \"%s\" started as PID %ld", c->ra->name, (long)pid);
+	/* From here the app runs: failing to tell rkt about it must not orphan it. */
+	if ((r = podstate_write_pid(c->podfd, pid, err)) < 0 ||
+	    (r = podstate_mark_ready(c->podfd, err)) < 0) {
+		kill(pid, SIGKILL);
+		spawn_wait(pid);
+		return r;
+	}
+	int code = supervise(pid, set);
+	s1_debug("app \"%s\" exited with %d", c->ra->name, code);
+	struct s1_err werr = {0};
+	if (podstate_write_status(c->podfd, c->ra->name, code, &werr) < 0)
+		s1_warn("%s", werr.msg);
+	if (run_handler(c, "post-stop", &werr) < 0)
+		s1_warn("%s", werr.msg);
+	return code;
+}
+
+static int run_in_ctx(struct pod_ctx *c, const struct s1_run_args *args, struct s1_err *err)
+{
+	int r;
+	c->podfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->podfd < 0)
+		return s1_error(err, errno, "opening the pod directory");
+	if ((r = load_manifests(c, err)) < 0)
+		return r;
+
+	_cleanup_free_ char *rootfs = podstate_app_rootfs(c->ra->name);
+	_cleanup_close_ int imgroot = path_open_in_root(c->podfd, rootfs, O_PATH | O_DIRECTORY);
+	if (imgroot < 0)
+		return s1_error(err, imgroot, "app rootfs %s", rootfs);
+	if ((r = user_resolve(imgroot, c->app, &c->ids, err)) < 0)
+		return r;
+	c->envp = env_build(c->app, c->ra->name);
+
+	/* Signals wait in the mask from now on: one that arrives during setup is passed on to
+	 * the app once it runs, and SIGCHLD is read with sigwaitinfo. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	for (size_t i = 0; i < S1_ARRAY_SIZE(forwarded_signals); i++)
+		sigaddset(&set, forwarded_signals[i]);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((r = podstate_write_leader(c->podfd, getpid(), err)) < 0 ||
+	    (r = prepare_root(c, args, err)) < 0 ||
+	    (r = podstate_write_env(c->podfd, c->ra->name, c->envp, err)) < 0 ||
+	    (r = run_handler(c, "pre-start", err)) < 0)
+		return r;
+	return start_and_supervise(c, &set, err);
+}
+
+int run_pod(const struct s1_run_args *args, struct s1_err *err)
+{
+	struct pod_ctx c = {.podfd = -1, .rootfd = -1};
+	int r;
+
+	if ((r = check_lock_fd(err)) < 0 || (r = podstate_check_uuid(args->uuid, err)) < 0)
+		return r;
+	if (args->hostname)
+		s1_warn("--hostname=%s is ignored: a fly pod shares the host's hostname",
+			args->hostname);
+	if (args->mds_token)
+		s1_warn("--mds-token is ignored: no metadata service is registered");
+
+	r = run_in_ctx(&c, args, err);
+	/* Success or failure, the app's mounts go with the pod leader: nothing stays mounted. */
+	if (c.rootfd >= 0 && mount_root_teardown(c.rootfd) < 0)
+		s1_warn("can't unmount the app's rootfs: %s", s1_strerror(errno));
+	pod_ctx_free(&c);
+	return r;
+}

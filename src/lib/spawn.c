@@ -1,0 +1,171 @@
+/* fork/exec into the app's root, with exec failures reported back through a CLOEXEC pipe. */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "stage1c/spawn.h"
+#include "stage1c/util.h"
+
+enum child_step {
+	STEP_FDS = 1,
+	STEP_CHROOT,
+	STEP_CHDIR,
+	STEP_SETGROUPS,
+	STEP_SETGID,
+	STEP_SETUID,
+	STEP_PDEATHSIG,
+	STEP_EXEC,
+};
+
+struct child_report {
+	int step;
+	int err;
+};
+
+static const char *step_name(int step)
+{
+	switch (step) {
+	case STEP_FDS:
+		return "closing inherited descriptors";
+	case STEP_CHROOT:
+		return "entering the app's root";
+	case STEP_CHDIR:
+		return "changing to the working directory";
+	case STEP_SETGROUPS:
+		return "setting supplementary groups";
+	case STEP_SETGID:
+		return "setting the group id";
+	case STEP_SETUID:
+		return "setting the user id";
+	case STEP_PDEATHSIG:
+		return "tying the app to its leader";
+	default:
+		return "starting the app";
+	}
+}
+
+/* Every descriptor above 2 closes at exec, the lock fd and the report pipe included. */
+static int mark_fds_cloexec(void)
+{
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	if (errno != ENOSYS && errno != EINVAL)
+		return -errno;
+	/* Before Linux 5.11: walk the open descriptors. */
+	long max = sysconf(_SC_OPEN_MAX);
+	for (int fd = 3; fd < (max > 0 ? max : 1024); fd++) {
+		int fl = fcntl(fd, F_GETFD);
+		if (fl >= 0 && !(fl & FD_CLOEXEC))
+			fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+	}
+	return 0;
+}
+
+static void reset_signals(void)
+{
+	struct sigaction sa = {.sa_handler = SIG_DFL};
+	for (int s = 1; s < NSIG; s++)
+		sigaction(s, &sa, NULL); /* fails harmlessly for KILL, STOP and reserved ones */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static __attribute__((noreturn)) void child_fail(int fd, int step)
+{
+	struct child_report rep = {step, errno};
+	(void)!write(fd, &rep, sizeof(rep));
+	_exit(127);
+}
+
+static __attribute__((noreturn)) void child_run(const struct s1_spawn *spec, int report,
+						pid_t leader)
+{
+	const struct s1_ids *ids = spec->ids;
+	reset_signals();
+	if (mark_fds_cloexec() < 0)
+		child_fail(report, STEP_FDS);
+	if (fchdir(spec->rootfd) < 0 || chroot(".") < 0)
+		child_fail(report, STEP_CHROOT);
+	if (chdir(spec->workdir ? spec->workdir : "/") < 0)
+		child_fail(report, STEP_CHDIR);
+	if (setgroups(ids->n_groups, ids->groups) < 0)
+		child_fail(report, STEP_SETGROUPS);
+	if (setresgid(ids->gid, ids->gid, ids->gid) < 0)
+		child_fail(report, STEP_SETGID);
+	if (setresuid(ids->uid, ids->uid, ids->uid) < 0)
+		child_fail(report, STEP_SETUID);
+	/* After the last credential change, which would clear it; then make sure the leader did
+	 * not die before it was set. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		child_fail(report, STEP_PDEATHSIG);
+	if (getppid() != leader)
+		_exit(137);
+	execve(spec->path, spec->argv, spec->envp);
+	child_fail(report, STEP_EXEC);
+}
+
+int spawn_in_root(const struct s1_spawn *spec, pid_t *pid_out, struct s1_err *err)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return s1_error(err, errno, "pipe");
+	pid_t leader = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return s1_error(err, e, "fork");
+	}
+	if (pid == 0) {
+		close(p[0]);
+		child_run(spec, p[1], leader);
+	}
+	close(p[1]);
+	struct child_report rep;
+	ssize_t n;
+	do
+		n = read(p[0], &rep, sizeof(rep));
+	while (n < 0 && errno == EINTR);
+	close(p[0]);
+	if (n == 0) {
+		*pid_out = pid;
+		return 0;
+	}
+	spawn_wait(pid);
+	if (n != (ssize_t)sizeof(rep))
+		return s1_error(err, 0, "can't execute \"%s\": the child died during setup",
+				spec->argv[0]);
+	if (rep.step == STEP_EXEC)
+		return s1_error(err, rep.err, "can't execute \"%s\"", spec->argv[0]);
+	if (rep.step == STEP_CHDIR)
+		return s1_error(err, rep.err, "%s %s", step_name(rep.step),
+				spec->workdir ? spec->workdir : "/");
+	return s1_error(err, rep.err, "%s", step_name(rep.step));
+}
+
+int spawn_exit_code(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return 255;
+}
+
+int spawn_wait(pid_t pid)
+{
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return 255;
+	return spawn_exit_code(st);
+}

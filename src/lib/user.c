@@ -1,0 +1,133 @@
+/* User and group resolution inside the app's rootfs: numbers, file owners, passwd/group names. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "stage1c/path.h"
+#include "stage1c/user.h"
+#include "stage1c/util.h"
+
+#define DB_MAX (16u << 20)
+
+static bool is_number(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* Find name in a passwd- or group-style file; the id is the third field in both. */
+static int db_lookup(int rootfd, const char *db, const char *name, unsigned *id)
+{
+	_cleanup_close_ int fd = path_open_in_root(rootfd, db, O_RDONLY);
+	if (fd < 0)
+		return fd;
+	_cleanup_free_ char *text = NULL;
+	int r = s1_read_fd(fd, DB_MAX, &text, NULL);
+	if (r < 0)
+		return r;
+	size_t nlen = strlen(name);
+	char *save = NULL;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, name, nlen) != 0 || line[nlen] != ':')
+			continue;
+		char *f2 = strchr(line + nlen + 1, ':'); /* end of the password field */
+		if (!f2)
+			continue;
+		char *f3 = f2 + 1;
+		char *end = strchr(f3, ':');
+		if (end)
+			*end = '\0';
+		long long v;
+		if (s1_parse_ll(f3, 0, UINT32_MAX - 1, &v) < 0)
+			return -EINVAL;
+		*id = (unsigned)v;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static int lookup_id(int rootfd, const char *what, const char *spec, const char *db,
+		     unsigned *id, struct s1_err *err)
+{
+	if (is_number(spec)) {
+		long long v;
+		if (s1_parse_ll(spec, 0, UINT32_MAX - 1, &v) < 0)
+			return s1_error(err, 0, "%s \"%s\": id out of range", what, spec);
+		*id = (unsigned)v;
+		return 0;
+	}
+	if (spec[0] == '/') {
+		_cleanup_close_ int fd = path_open_in_root(rootfd, spec, O_PATH);
+		struct stat st;
+		if (fd < 0)
+			return s1_error(err, fd, "%s \"%s\": can't find the file in the app's rootfs",
+					what, spec);
+		if (fstat(fd, &st) < 0)
+			return s1_error(err, errno, "%s \"%s\"", what, spec);
+		*id = strcmp(what, "user") == 0 ? st.st_uid : st.st_gid;
+		return 0;
+	}
+	int r = db_lookup(rootfd, db, spec, id);
+	if (r == 0)
+		return 0;
+	if (strcmp(spec, "root") == 0 && r == -ENOENT) {
+		*id = 0;
+		return 0;
+	}
+	if (r == -ENOENT)
+		return s1_error(err, 0, "%s \"%s\" not found in the app's %s", what, spec, db);
+	if (r == -EINVAL)
+		return s1_error(err, 0, "%s \"%s\": malformed entry in the app's %s", what, spec,
+				db);
+	return s1_error(err, r, "%s \"%s\": can't read the app's %s", what, spec, db);
+}
+
+int user_lookup_uid(int rootfd, const char *user, uid_t *uid, struct s1_err *err)
+{
+	unsigned id;
+	int r = lookup_id(rootfd, "user", user, "/etc/passwd", &id, err);
+	if (r == 0)
+		*uid = id;
+	return r;
+}
+
+int user_lookup_gid(int rootfd, const char *group, gid_t *gid, struct s1_err *err)
+{
+	unsigned id;
+	int r = lookup_id(rootfd, "group", group, "/etc/group", &id, err);
+	if (r == 0)
+		*gid = id;
+	return r;
+}
+
+int user_resolve(int rootfd, const struct s1_app *app, struct s1_ids *ids, struct s1_err *err)
+{
+	int r;
+	memset(ids, 0, sizeof(*ids));
+	if ((r = user_lookup_uid(rootfd, app->user, &ids->uid, err)) < 0 ||
+	    (r = user_lookup_gid(rootfd, app->group, &ids->gid, err)) < 0)
+		return r;
+	ids->groups = s1_xcalloc(app->n_supplementary_gids + 1, sizeof(gid_t));
+	ids->groups[ids->n_groups++] = ids->gid;
+	for (size_t i = 0; i < app->n_supplementary_gids; i++) {
+		gid_t g = app->supplementary_gids[i];
+		bool seen = false;
+		for (size_t j = 0; j < ids->n_groups; j++)
+			seen |= ids->groups[j] == g;
+		if (!seen)
+			ids->groups[ids->n_groups++] = g;
+	}
+	return 0;
+}
+
+void user_ids_free(struct s1_ids *ids)
+{
+	free(ids->groups);
+	memset(ids, 0, sizeof(*ids));
+}

@@ -1,0 +1,141 @@
+/* Shared helpers: allocation, whole-file I/O relative to a directory fd, number parsing. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "stage1c/util.h"
+
+static void *check_alloc(void *p)
+{
+	if (!p) {
+		static const char msg[] = "stage1-c: out of memory\n";
+		(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+		abort();
+	}
+	return p;
+}
+
+void *s1_xmalloc(size_t n)
+{
+	return check_alloc(malloc(n ? n : 1));
+}
+
+void *s1_xcalloc(size_t n, size_t size)
+{
+	return check_alloc(calloc(n ? n : 1, size ? size : 1));
+}
+
+void *s1_xrealloc(void *p, size_t n)
+{
+	return check_alloc(realloc(p, n ? n : 1));
+}
+
+char *s1_xstrdup(const char *s)
+{
+	return check_alloc(strdup(s));
+}
+
+char *s1_xasprintf(const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return check_alloc(r < 0 ? NULL : s);
+}
+
+bool s1_str_has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int s1_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int s1_read_fd(int fd, size_t max, char **out, size_t *len)
+{
+	size_t cap = 4096, used = 0;
+	_cleanup_free_ char *buf = s1_xmalloc(cap + 1);
+
+	for (;;) {
+		if (used == cap) {
+			if (cap >= max)
+				return -EFBIG;
+			cap = cap * 2 > max ? max : cap * 2;
+			buf = s1_xrealloc(buf, cap + 1);
+		}
+		ssize_t n = read(fd, buf + used, cap - used);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	buf[used] = '\0';
+	if (len)
+		*len = used;
+	*out = steal_pointer(&buf);
+	return 0;
+}
+
+int s1_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t *len)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	return s1_read_fd(fd, max, out, len);
+}
+
+int s1_write_file_atomic(int dirfd, const char *name, const char *content, size_t len,
+			 mode_t mode)
+{
+	_cleanup_free_ char *tmp = s1_xasprintf(".%s.tmp%ld", name, (long)getpid());
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return -errno;
+	int r = s1_write_all(fd, content, len);
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+		r = -errno;
+	if (r < 0)
+		unlinkat(dirfd, tmp, 0);
+	return r;
+}
+
+int s1_parse_ll(const char *s, long long min, long long max, long long *out)
+{
+	if (!s || !*s)
+		return -EINVAL;
+	char *end = NULL;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (*end != '\0' || end == s)
+		return -EINVAL;
+	if (errno == ERANGE || v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
