@@ -114,3 +114,15 @@ clean:
 	rm -rf $(BUILD) $(CLEAN_FILES)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# The app image the end-to-end tests and the README demo run: busybox-static and the probe.
+APP_ACI := $(BUILD)/tests/busybox.aci
+$(APP_ACI): tests/mkimage.sh $(PROBE)
+	$(call say,ACI,$@)
+	$(Q)tests/mkimage.sh $@ $(PROBE)
+CHECK_DEPS += $(APP_ACI)
+
+# Build, then run a sample pod with the result (README's first command).
+.PHONY: demo
+demo: all $(APP_ACI)
+	$(Q)BUILD=$(BUILD) scripts/demo.sh

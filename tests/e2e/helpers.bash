@@ -1,0 +1,137 @@
+# Shared helpers for the end-to-end suites: each test gets its own rkt data dir, starts real
+# pods through the test stage0, and must leave no mount or process behind.
+
+bats_require_minimum_version 1.5.0
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD:-$REPO/build}
+STAGE0=$REPO/tests/stage0/stage0
+STAGE1_BIN=${STAGE1_BIN:-$BUILD/bin}
+APP_ACI=$BUILD/tests/busybox.aci
+
+common_setup() {
+	DATA=$(mktemp -d /tmp/stage1-c-e2e.XXXXXX)
+	POD_JSON=$DATA/pod.json
+	[ -x "$STAGE1_BIN/run" ] || skip "no run entrypoint in $STAGE1_BIN"
+	[ -f "$APP_ACI" ] || skip "no app image $APP_ACI (make check builds it)"
+}
+
+# Stop what a test left running, fail the test if any mount is left under its data dir,
+# then remove everything.
+common_teardown() {
+	[ -n "${DATA:-}" ] && [ -d "$DATA" ] || return 0
+	local pod leader app
+	for pod in "$DATA"/pods/*/*; do
+		[ -d "$pod" ] || continue
+		for f in "$pod/pid" "$pod/stage1-c/leader"; do
+			[ -f "$f" ] || continue
+			local p
+			p=$(cut -d' ' -f1 <"$f")
+			kill -TERM "$p" 2>/dev/null || true
+		done
+		flock -x -w 5 "$pod" true 2>/dev/null || {
+			leader=$(cut -d' ' -f1 "$pod/stage1-c/leader" 2>/dev/null)
+			app=$(cat "$pod/pid" 2>/dev/null)
+			kill -KILL ${leader:-} ${app:-} 2>/dev/null || true
+		}
+	done
+	local left
+	left=$(grep -c " $DATA/" /proc/self/mountinfo || true)
+	if [ "${EXPECT_LEFTOVER_MOUNTS:-0}" = 0 ] && [ "$left" -gt 0 ]; then
+		grep " $DATA/" /proc/self/mountinfo >&2
+		"$STAGE0" unmount-below "$DATA"
+		rm -rf "$DATA"
+		echo "teardown: $left mount(s) left under $DATA" >&2
+		return 1
+	fi
+	"$STAGE0" unmount-below "$DATA"
+	rm -rf "$DATA"
+}
+
+# pod_json APP_JSON [VOLUMES_JSON] [RUNTIME_APP_EXTRA_JSON]: write $POD_JSON for one app named
+# "busybox" whose app section is {user: "0", group: "0"} + APP_JSON.
+pod_json() {
+	local app=$1 vols=${2:-null} extra=${3:-'{}'}
+	jq -n --argjson app "$app" --argjson vols "$vols" --argjson extra "$extra" '
+	{acVersion: "1.30.0", acKind: "PodManifest",
+	 apps: [({name: "busybox",
+	          image: {name: "example.com/busybox", id: "auto",
+	                  labels: [{name: "os", value: "linux"}, {name: "arch", value: "amd64"}]},
+	          app: ({user: "0", group: "0"} + $app)} + $extra)],
+	 volumes: $vols, isolators: null,
+	 annotations: [{name: "coreos.com/rkt/stage1/mutable", value: "false"}], ports: []}' >"$POD_JSON"
+}
+
+# prepare: render the pod of $POD_JSON; sets UUID and POD (its directory).
+prepare() {
+	UUID=$("$STAGE0" prepare --dir "$DATA" --stage1 "$STAGE1_BIN" --image "$APP_ACI" --pod "$POD_JSON")
+	POD=$DATA/pods/run/$UUID
+}
+
+# run_pod [RUNFLAGS...]: run the prepared pod in the foreground (bats "run").
+run_pod() {
+	run --separate-stderr "$STAGE0" run-prepared --dir "$DATA" "$@" "$UUID"
+}
+
+# start_pod [RUNFLAGS...]: run the prepared pod in the background; output in $DATA/out, $DATA/err.
+start_pod() {
+	"$STAGE0" run-prepared --dir "$DATA" "$@" "$UUID" >"$DATA/out" 2>"$DATA/err" &
+	LEADER=$!
+}
+
+# wait_ready: until rkt status --wait-ready would return (supervisor-status -> ready).
+wait_ready() {
+	local i
+	for i in $(seq 1 100); do
+		[ "$(readlink "$POD/stage1/rootfs/rkt/supervisor-status" 2>/dev/null)" = ready ] && return 0
+		sleep 0.05
+	done
+	echo "pod $UUID never became ready; stderr: $(cat "$DATA/err" 2>/dev/null)" >&2
+	return 1
+}
+
+# wait_output TEXT: until the background pod printed a line TEXT.
+wait_output() {
+	local i
+	for i in $(seq 1 100); do
+		grep -qx -- "$1" "$DATA/out" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "no line \"$1\" in the pod's output: $(cat "$DATA/out")" >&2
+	return 1
+}
+
+# wait_exit: until the background leader is gone; sets EXIT_CODE.
+wait_exit() {
+	local rc=0
+	wait "$LEADER" || rc=$?
+	EXIT_CODE=$rc
+}
+
+pod_status() {
+	"$STAGE0" status --dir "$DATA" "$UUID"
+}
+
+mounts_under() {
+	grep -c " $1" /proc/self/mountinfo || true
+}
+
+# assert_one_line_error TEXT: stderr is exactly one line, prefixed "run:", containing TEXT.
+assert_one_line_error() {
+	[ "$status" -eq 254 ] || {
+		echo "status $status, expected 254; stderr: $stderr" >&2
+		return 1
+	}
+	[ "$(printf '%s\n' "$stderr" | grep -c .)" -eq 1 ] || {
+		echo "stderr is not one line: $stderr" >&2
+		return 1
+	}
+	[[ $stderr == run:* ]] || {
+		echo "stderr lacks the run: prefix: $stderr" >&2
+		return 1
+	}
+	[[ $stderr == *"$1"* ]] || {
+		echo "stderr does not mention \"$1\": $stderr" >&2
+		return 1
+	}
+}
