@@ -26,7 +26,7 @@ S1_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -fno-strict-al
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LIBS := -ljansson -lcap
 
-ENTRYPOINTS := run
+ENTRYPOINTS := run enter
 LIB_SRCS := $(sort $(wildcard src/lib/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))

@@ -17,7 +17,7 @@ root=$tmp/rootfs
 mkdir -p "$root"/{bin,etc,root,home/app,var}
 cp "$busybox" "$root/bin/busybox"
 for a in sh id ls cat echo sleep env pwd stat mkdir touch grep head wc true false kill ps \
-	readlink realpath test mount awk; do
+	readlink realpath test mount awk setsid nohup; do
 	ln -s busybox "$root/bin/$a"
 done
 cp "$probe" "$root/bin/probe"

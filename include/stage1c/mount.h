@@ -19,6 +19,15 @@ int mount_apply_plan(int podfd, int rootfd, const struct s1_mount_plan *plan, st
 /* Detach the root mount made by mount_root_setup, with everything below it. */
 int mount_root_teardown(int rootfd);
 
+/* Record, before mounting anything, which mount the rootfs lives on now (rkt's overlay, or
+ * the file system holding a plain copy), so that gc can detach exactly what run stacked on
+ * top of it. */
+int mount_record_base(int podfd, const char *rootfs_rel, struct s1_err *err);
+
+/* Detach every mount run stacked on the app's rootfs (lazily: a busy volume does not block);
+ * idempotent, and a pod whose run never mounted anything has nothing to do. */
+int mount_gc(int podfd, struct s1_err *err);
+
 /* Make the mount whose root is fd read-only, with all its submounts when recursive; the
  * mount's other flags (nosuid, nodev, noexec) are kept. */
 int mount_make_readonly(int fd, bool recursive);

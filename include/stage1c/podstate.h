@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "stage1c/error.h"
+#include "stage1c/manifest.h"
 
 #define S1_STAGE1_ROOTFS "stage1/rootfs"
 #define S1_OWN_DIR "stage1-c" /* stage1-c's own files, inside the pod directory */
@@ -22,6 +23,15 @@ int podstate_write_status(int podfd, const char *app, int status, struct s1_err 
 int podstate_write_env(int podfd, const char *app, char *const *envp, struct s1_err *err);
 /* stage1/rootfs/rkt/supervisor-status -> ready (rkt status --wait-ready). */
 int podstate_mark_ready(int podfd, struct s1_err *err);
+
+/* stage1-c/NAME, a file of stage1-c's own in the pod directory, replaced atomically. */
+int podstate_write_own(int podfd, const char *name, const char *content, struct s1_err *err);
+
+/* Read and check the pod manifest and the image manifest of app (NULL: the pod's only app,
+ * which must be the only one). *ra points into pod. On error pod and im still need freeing. */
+int podstate_load_manifests(int podfd, const char *app, struct s1_pod_manifest *pod,
+			    struct s1_image_manifest *im, const struct s1_runtime_app **ra,
+			    struct s1_err *err);
 
 /* stage1-c/leader: "PID STARTTIME\n" of the pod leader, for stop to fall back on. */
 int podstate_write_leader(int podfd, pid_t pid, struct s1_err *err);

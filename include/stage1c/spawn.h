@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include "stage1c/confine.h"
 #include "stage1c/error.h"
 #include "stage1c/user.h"
 
@@ -14,6 +15,7 @@ struct s1_spawn {
 	char *const *argv;
 	char *const *envp;
 	const struct s1_ids *ids;
+	const struct s1_confine *confine; /* NULL: no confinement (tests) */
 };
 
 /* Fork a child that enters the root and execs spec->path. Returns once the exec has succeeded
@@ -21,6 +23,9 @@ struct s1_spawn {
  * fds 0-2, gets default signal dispositions and an empty mask, and is killed when the calling
  * process dies. */
 int spawn_in_root(const struct s1_spawn *spec, pid_t *pid, struct s1_err *err);
+
+/* The same setup in the calling process, then exec (enter). Returns only on failure. */
+int spawn_exec_in_root(const struct s1_spawn *spec, struct s1_err *err);
 
 /* Wait for pid; returns its exit code, or 128+signal. */
 int spawn_wait(pid_t pid);

@@ -12,6 +12,7 @@
 #include "stage1c/log.h"
 #include "stage1c/mount.h"
 #include "stage1c/path.h"
+#include "stage1c/podstate.h"
 #include "stage1c/util.h"
 
 /* Remount one mount read-only keeping its locked flags (the pre-5.12 way). */
@@ -331,4 +332,64 @@ int mount_apply_plan(int podfd, int rootfd, const struct s1_mount_plan *plan, st
 			return s1_error(err, r, "making the app's root read-only");
 	}
 	return 0;
+}
+
+/* The ID of the mount an fd lives on, from /proc/self/fdinfo (any kernel since 3.15). */
+static int fd_mount_id(int fd, long *id)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	_cleanup_free_ char *text = NULL;
+	int r = s1_read_file_at(AT_FDCWD, path, 4096, &text, NULL);
+	if (r < 0)
+		return r;
+	const char *p = strstr(text, "mnt_id:");
+	if (!p || sscanf(p, "mnt_id: %ld", id) != 1)
+		return -EINVAL;
+	return 0;
+}
+
+int mount_record_base(int podfd, const char *rootfs_rel, struct s1_err *err)
+{
+	_cleanup_close_ int fd = path_open_in_root(podfd, rootfs_rel, O_PATH | O_DIRECTORY);
+	long id;
+	int r;
+	if (fd < 0)
+		return s1_error(err, fd, "app rootfs %s", rootfs_rel);
+	if ((r = fd_mount_id(fd, &id)) < 0)
+		return s1_error(err, r, "reading the mount of %s", rootfs_rel);
+	_cleanup_free_ char *line = s1_xasprintf("%ld %s\n", id, rootfs_rel);
+	return podstate_write_own(podfd, "mounts", line, err);
+}
+
+int mount_gc(int podfd, struct s1_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	int r = s1_read_file_at(podfd, S1_OWN_DIR "/mounts", 4096, &text, NULL);
+	if (r == -ENOENT)
+		return 0; /* run never got to mount anything */
+	if (r < 0)
+		return s1_error(err, r, "reading the mount record");
+	long base;
+	char rel[4096];
+	if (sscanf(text, "%ld %4095s", &base, rel) != 2)
+		return s1_error(err, 0, "malformed mount record %s/mounts", S1_OWN_DIR);
+	/* Detach what is stacked on the rootfs above the mount that was there before run. */
+	for (int i = 0; i < 64; i++) {
+		_cleanup_close_ int fd = path_open_in_root(podfd, rel, O_PATH | O_DIRECTORY);
+		long id;
+		if (fd == -ENOENT)
+			return 0;
+		if (fd < 0)
+			return s1_error(err, fd, "app rootfs %s", rel);
+		if ((r = fd_mount_id(fd, &id)) < 0)
+			return s1_error(err, r, "reading the mount of %s", rel);
+		if (id == base)
+			return 0;
+		char p[S1_FD_PATH_MAX];
+		if (umount2(path_fd(fd, p), MNT_DETACH) < 0)
+			return s1_error(err, errno, "unmounting %s", rel);
+		s1_debug("detached the mount on %s", rel);
+	}
+	return s1_error(err, 0, "too many mounts stacked on %s", rel);
 }

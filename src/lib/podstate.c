@@ -12,15 +12,17 @@
 #include "stage1c/podstate.h"
 #include "stage1c/util.h"
 
+#define MANIFEST_MAX (4u << 20)
+
 char *podstate_app_rootfs(const char *app)
 {
 	return s1_xasprintf(S1_STAGE1_ROOTFS "/opt/stage2/%s/rootfs", app);
 }
 
-/* A directory of the pod's stage1 rootfs, created if the image lacks it. */
-static int open_pod_dir(int podfd, const char *rel, struct s1_err *err)
+/* A directory of the pod (created if missing). */
+static int open_pod_dir(int podfd, const char *rel, mode_t mode, struct s1_err *err)
 {
-	int fd = path_mkdir_in_root(podfd, rel, 0755);
+	int fd = path_mkdir_in_root(podfd, rel, mode);
 	if (fd < 0)
 		return s1_error(err, fd, "%s", rel);
 	char p[S1_FD_PATH_MAX];
@@ -30,21 +32,26 @@ static int open_pod_dir(int podfd, const char *rel, struct s1_err *err)
 	return dfd < 0 ? s1_error(err, e, "%s", rel) : dfd;
 }
 
-static int write_in(int podfd, const char *dir, const char *name, const char *content,
-		    struct s1_err *err)
+static int write_in(int podfd, const char *dir, mode_t mode, const char *name,
+		    const char *content, struct s1_err *err)
 {
-	_cleanup_close_ int dfd = open_pod_dir(podfd, dir, err);
+	_cleanup_close_ int dfd = open_pod_dir(podfd, dir, mode, err);
 	if (dfd < 0)
 		return dfd;
 	int r = s1_write_file_atomic(dfd, name, content, strlen(content), 0644);
 	return r < 0 ? s1_error(err, r, "writing %s/%s", dir, name) : 0;
 }
 
+int podstate_write_own(int podfd, const char *name, const char *content, struct s1_err *err)
+{
+	return write_in(podfd, S1_OWN_DIR, 0700, name, content, err);
+}
+
 int podstate_write_pid(int podfd, pid_t pid, struct s1_err *err)
 {
 	char buf[32];
 	snprintf(buf, sizeof(buf), "%ld\n", (long)pid);
-	return write_in(podfd, ".", "pid", buf, err);
+	return write_in(podfd, ".", 0755, "pid", buf, err);
 }
 
 int podstate_write_status(int podfd, const char *app, int status, struct s1_err *err)
@@ -52,18 +59,18 @@ int podstate_write_status(int podfd, const char *app, int status, struct s1_err 
 	char buf[32];
 	/* No newline: rkt parses the file's whole content as a number. */
 	snprintf(buf, sizeof(buf), "%d", status);
-	return write_in(podfd, S1_STAGE1_ROOTFS "/rkt/status", app, buf, err);
+	return write_in(podfd, S1_STAGE1_ROOTFS "/rkt/status", 0755, app, buf, err);
 }
 
 int podstate_write_env(int podfd, const char *app, char *const *envp, struct s1_err *err)
 {
 	_cleanup_free_ char *text = env_serialize(envp);
-	return write_in(podfd, S1_STAGE1_ROOTFS "/rkt/env", app, text, err);
+	return write_in(podfd, S1_STAGE1_ROOTFS "/rkt/env", 0755, app, text, err);
 }
 
 int podstate_mark_ready(int podfd, struct s1_err *err)
 {
-	_cleanup_close_ int dfd = open_pod_dir(podfd, S1_STAGE1_ROOTFS "/rkt", err);
+	_cleanup_close_ int dfd = open_pod_dir(podfd, S1_STAGE1_ROOTFS "/rkt", 0755, err);
 	if (dfd < 0)
 		return dfd;
 	unlinkat(dfd, "supervisor-status.tmp", 0);
@@ -102,7 +109,7 @@ int podstate_write_leader(int podfd, pid_t pid, struct s1_err *err)
 		return s1_error(err, r, "reading the start time of PID %ld", (long)pid);
 	char buf[64];
 	snprintf(buf, sizeof(buf), "%ld %llu\n", (long)pid, st);
-	return write_in(podfd, S1_OWN_DIR, "leader", buf, err);
+	return podstate_write_own(podfd, "leader", buf, err);
 }
 
 int podstate_read_leader(int podfd, pid_t *pid, unsigned long long *starttime)
@@ -128,5 +135,41 @@ int podstate_check_uuid(const char *uuid, struct s1_err *err)
 	if (strcmp(base, uuid) != 0)
 		return s1_error(err, 0, "pod UUID %s does not match the pod directory %s", uuid,
 				cwd);
+	return 0;
+}
+
+int podstate_load_manifests(int podfd, const char *app, struct s1_pod_manifest *pod,
+			    struct s1_image_manifest *im, const struct s1_runtime_app **ra,
+			    struct s1_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	int r = s1_read_file_at(podfd, "pod", MANIFEST_MAX, &text, &len);
+	memset(im, 0, sizeof(*im));
+	if (r < 0) {
+		memset(pod, 0, sizeof(*pod));
+		return s1_error(err, r, "reading the pod manifest");
+	}
+	if ((r = manifest_pod_parse(text, len, pod, err)) < 0)
+		return r;
+	if (app) {
+		*ra = manifest_pod_find_app(pod, app);
+		if (!*ra)
+			return s1_error(err, 0, "app \"%s\" is not in the pod", app);
+	} else if (pod->n_apps != 1) {
+		return s1_error(err, 0, "pod manifest: %zu apps; a fly pod runs exactly one",
+				pod->n_apps);
+	} else {
+		*ra = &pod->apps[0];
+	}
+	free(text);
+	text = NULL;
+	_cleanup_free_ char *path = s1_xasprintf("appsinfo/%s/manifest", (*ra)->name);
+	if ((r = s1_read_file_at(podfd, path, MANIFEST_MAX, &text, &len)) < 0)
+		return s1_error(err, r, "reading the image manifest %s", path);
+	if ((r = manifest_image_parse(text, len, im, err)) < 0)
+		return r;
+	if (!manifest_effective_app(*ra, im) || !manifest_effective_app(*ra, im)->exec)
+		return s1_error(err, 0, "app \"%s\" has no exec", (*ra)->name);
 	return 0;
 }

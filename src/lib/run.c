@@ -9,8 +9,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "stage1c/confine.h"
 #include "stage1c/env.h"
 #include "stage1c/exec.h"
+#include "stage1c/isolators.h"
 #include "stage1c/log.h"
 #include "stage1c/manifest.h"
 #include "stage1c/mount.h"
@@ -22,8 +24,6 @@
 #include "stage1c/user.h"
 #include "stage1c/util.h"
 
-#define MANIFEST_MAX (4u << 20)
-
 /* Signals a user or supervisor sends to rkt run, passed on to the app. */
 static const int forwarded_signals[] = {SIGHUP,	 SIGINT,  SIGQUIT, SIGUSR1,
 					SIGUSR2, SIGTERM, SIGWINCH, SIGALRM};
@@ -34,6 +34,8 @@ struct pod_ctx {
 	const struct s1_runtime_app *ra;
 	const struct s1_app *app;
 	struct s1_ids ids;
+	struct s1_isolators iso;
+	struct s1_confine confine;
 	char **envp;
 	char *exec_path;
 	int podfd;
@@ -66,30 +68,12 @@ static int check_lock_fd(struct s1_err *err)
 
 static int load_manifests(struct pod_ctx *c, struct s1_err *err)
 {
-	_cleanup_free_ char *text = NULL;
-	size_t len;
-	int r = s1_read_file_at(c->podfd, "pod", MANIFEST_MAX, &text, &len);
+	int r = podstate_load_manifests(c->podfd, NULL, &c->pod, &c->image, &c->ra, err);
 	if (r < 0)
-		return s1_error(err, r, "reading the pod manifest");
-	if ((r = manifest_pod_parse(text, len, &c->pod, err)) < 0)
 		return r;
 	if (c->pod.n_apps == 0)
 		return s1_error(err, 0, "pod manifest: the pod has no app");
-	if (c->pod.n_apps > 1)
-		return s1_error(err, 0, "pod manifest: %zu apps; a fly pod runs exactly one",
-				c->pod.n_apps);
-	c->ra = &c->pod.apps[0];
-
-	free(text);
-	text = NULL;
-	_cleanup_free_ char *im_path = s1_xasprintf("appsinfo/%s/manifest", c->ra->name);
-	if ((r = s1_read_file_at(c->podfd, im_path, MANIFEST_MAX, &text, &len)) < 0)
-		return s1_error(err, r, "reading the image manifest %s", im_path);
-	if ((r = manifest_image_parse(text, len, &c->image, err)) < 0)
-		return r;
 	c->app = manifest_effective_app(c->ra, &c->image);
-	if (!c->app || !c->app->exec)
-		return s1_error(err, 0, "app \"%s\" has no exec", c->ra->name);
 	return 0;
 }
 
@@ -103,15 +87,21 @@ static int prepare_root(struct pod_ctx *c, const struct s1_run_args *args, struc
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *rootfs = podstate_app_rootfs(c->ra->name);
+	if ((r = mount_record_base(c->podfd, rootfs, err)) < 0) {
+		mountplan_free(&plan);
+		return r;
+	}
 	c->rootfd = mount_root_setup(c->podfd, rootfs, err);
 	if (c->rootfd < 0) {
 		mountplan_free(&plan);
 		return c->rootfd;
 	}
+	s1_test_point("after-root-bind");
 	r = mount_apply_plan(c->podfd, c->rootfd, &plan, err);
 	mountplan_free(&plan);
 	if (r < 0)
 		return r;
+	s1_test_point("after-mounts");
 
 	const char *wd = c->app->working_directory;
 	if (wd) {
@@ -148,7 +138,8 @@ static int run_handler(struct pod_ctx *c, const char *name, struct s1_err *err)
 				.path = path,
 				.argv = h->exec,
 				.envp = c->envp,
-				.ids = &c->ids};
+				.ids = &c->ids,
+				.confine = &c->confine};
 	pid_t pid;
 	int r = spawn_in_root(&spec, &pid, err);
 	if (r < 0)
@@ -197,7 +188,8 @@ static int start_and_supervise(struct pod_ctx *c, const sigset_t *set, struct s1
 				.path = c->exec_path,
 				.argv = c->app->exec,
 				.envp = c->envp,
-				.ids = &c->ids};
+				.ids = &c->ids,
+				.confine = &c->confine};
 	pid_t pid;
 	int r = spawn_in_root(&spec, &pid, err);
 	if (r < 0)
@@ -210,6 +202,7 @@ static int start_and_supervise(struct pod_ctx *c, const sigset_t *set, struct s1
 		spawn_wait(pid);
 		return r;
 	}
+	s1_test_point("app-running");
 	int code = supervise(pid, set);
 	s1_debug("app \"%s\" exited with %d", c->ra->name, code);
 	struct s1_err werr = {0};
@@ -235,6 +228,9 @@ static int run_in_ctx(struct pod_ctx *c, const struct s1_run_args *args, struct 
 		return s1_error(err, imgroot, "app rootfs %s", rootfs);
 	if ((r = user_resolve(imgroot, c->app, &c->ids, err)) < 0)
 		return r;
+	if ((r = isolators_parse(c->app, &c->pod, args->disable_seccomp, &c->iso, err)) < 0)
+		return r;
+	confine_compute(&c->iso, args->disable_capabilities, c->ids.uid, &c->confine);
 	c->envp = env_build(c->app, c->ra->name);
 
 	/* Signals wait in the mask from now on: one that arrives during setup is passed on to
@@ -248,7 +244,10 @@ static int run_in_ctx(struct pod_ctx *c, const struct s1_run_args *args, struct 
 	signal(SIGPIPE, SIG_IGN);
 
 	if ((r = podstate_write_leader(c->podfd, getpid(), err)) < 0 ||
-	    (r = prepare_root(c, args, err)) < 0 ||
+	    (r = confine_record_write(c->podfd, &c->confine, err)) < 0)
+		return r;
+	s1_test_point("before-mounts");
+	if ((r = prepare_root(c, args, err)) < 0 ||
 	    (r = podstate_write_env(c->podfd, c->ra->name, c->envp, err)) < 0 ||
 	    (r = run_handler(c, "pre-start", err)) < 0)
 		return r;

@@ -10,16 +10,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "stage1c/confine.h"
 #include "stage1c/spawn.h"
 #include "stage1c/util.h"
 
 enum child_step {
 	STEP_FDS = 1,
+	STEP_CONFINE,
 	STEP_CHROOT,
 	STEP_CHDIR,
 	STEP_SETGROUPS,
 	STEP_SETGID,
 	STEP_SETUID,
+	STEP_CAPS,
 	STEP_PDEATHSIG,
 	STEP_EXEC,
 };
@@ -34,6 +37,10 @@ static const char *step_name(int step)
 	switch (step) {
 	case STEP_FDS:
 		return "closing inherited descriptors";
+	case STEP_CONFINE:
+		return "joining the pod's cgroups and dropping capabilities";
+	case STEP_CAPS:
+		return "setting the app's capabilities";
 	case STEP_CHROOT:
 		return "entering the app's root";
 	case STEP_CHDIR:
@@ -78,38 +85,60 @@ static void reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-static __attribute__((noreturn)) void child_fail(int fd, int step)
-{
-	struct child_report rep = {step, errno};
-	(void)!write(fd, &rep, sizeof(rep));
-	_exit(127);
-}
-
-static __attribute__((noreturn)) void child_run(const struct s1_spawn *spec, int report,
-						pid_t leader)
+/* Enter the root and exec. Returns only on failure: the step that failed, errno in *e.
+ * leader > 0: tie the process to that parent with PR_SET_PDEATHSIG. */
+static int enter_and_exec(const struct s1_spawn *spec, pid_t leader, int *e)
 {
 	const struct s1_ids *ids = spec->ids;
+	int r;
+	*e = 0;
 	reset_signals();
 	if (mark_fds_cloexec() < 0)
-		child_fail(report, STEP_FDS);
+		return *e = errno, STEP_FDS;
+	if (spec->confine && (r = confine_before_setuid(spec->confine)) < 0) {
+		*e = -r;
+		return STEP_CONFINE;
+	}
 	if (fchdir(spec->rootfd) < 0 || chroot(".") < 0)
-		child_fail(report, STEP_CHROOT);
+		return *e = errno, STEP_CHROOT;
 	if (chdir(spec->workdir ? spec->workdir : "/") < 0)
-		child_fail(report, STEP_CHDIR);
+		return *e = errno, STEP_CHDIR;
 	if (setgroups(ids->n_groups, ids->groups) < 0)
-		child_fail(report, STEP_SETGROUPS);
+		return *e = errno, STEP_SETGROUPS;
 	if (setresgid(ids->gid, ids->gid, ids->gid) < 0)
-		child_fail(report, STEP_SETGID);
+		return *e = errno, STEP_SETGID;
 	if (setresuid(ids->uid, ids->uid, ids->uid) < 0)
-		child_fail(report, STEP_SETUID);
-	/* After the last credential change, which would clear it; then make sure the leader did
-	 * not die before it was set. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		child_fail(report, STEP_PDEATHSIG);
-	if (getppid() != leader)
-		_exit(137);
+		return *e = errno, STEP_SETUID;
+	if (spec->confine && (r = confine_after_setuid(spec->confine)) < 0) {
+		*e = -r;
+		return STEP_CAPS;
+	}
+	if (leader > 0) {
+		/* After the last credential change, which would clear it; then make sure the
+		 * leader did not die before it was set. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+			return *e = errno, STEP_PDEATHSIG;
+		if (getppid() != leader)
+			_exit(137);
+	}
 	execve(spec->path, spec->argv, spec->envp);
-	child_fail(report, STEP_EXEC);
+	return *e = errno, STEP_EXEC;
+}
+
+static int report_error(const struct s1_spawn *spec, int step, int e, struct s1_err *err)
+{
+	if (step == STEP_EXEC)
+		return s1_error(err, e, "can't execute \"%s\"", spec->argv[0]);
+	if (step == STEP_CHDIR)
+		return s1_error(err, e, "%s %s", step_name(step), spec->workdir ? spec->workdir : "/");
+	return s1_error(err, e, "%s", step_name(step));
+}
+
+int spawn_exec_in_root(const struct s1_spawn *spec, struct s1_err *err)
+{
+	int e;
+	int step = enter_and_exec(spec, 0, &e);
+	return report_error(spec, step, e, err);
 }
 
 int spawn_in_root(const struct s1_spawn *spec, pid_t *pid_out, struct s1_err *err)
@@ -127,7 +156,10 @@ int spawn_in_root(const struct s1_spawn *spec, pid_t *pid_out, struct s1_err *er
 	}
 	if (pid == 0) {
 		close(p[0]);
-		child_run(spec, p[1], leader);
+		struct child_report rep;
+		rep.step = enter_and_exec(spec, leader, &rep.err);
+		(void)!write(p[1], &rep, sizeof(rep));
+		_exit(127);
 	}
 	close(p[1]);
 	struct child_report rep;
@@ -144,12 +176,7 @@ int spawn_in_root(const struct s1_spawn *spec, pid_t *pid_out, struct s1_err *er
 	if (n != (ssize_t)sizeof(rep))
 		return s1_error(err, 0, "can't execute \"%s\": the child died during setup",
 				spec->argv[0]);
-	if (rep.step == STEP_EXEC)
-		return s1_error(err, rep.err, "can't execute \"%s\"", spec->argv[0]);
-	if (rep.step == STEP_CHDIR)
-		return s1_error(err, rep.err, "%s %s", step_name(rep.step),
-				spec->workdir ? spec->workdir : "/");
-	return s1_error(err, rep.err, "%s", step_name(rep.step));
+	return report_error(spec, rep.step, rep.err, err);
 }
 
 int spawn_exit_code(int wstatus)

@@ -35,17 +35,31 @@ common_teardown() {
 			kill -KILL ${leader:-} ${app:-} 2>/dev/null || true
 		}
 	done
-	local left
+	local left failed=0
 	left=$(grep -c " $DATA/" /proc/self/mountinfo || true)
 	if [ "${EXPECT_LEFTOVER_MOUNTS:-0}" = 0 ] && [ "$left" -gt 0 ]; then
 		grep " $DATA/" /proc/self/mountinfo >&2
-		"$STAGE0" unmount-below "$DATA"
-		rm -rf "$DATA"
 		echo "teardown: $left mount(s) left under $DATA" >&2
-		return 1
+		failed=1
 	fi
+	# rkt gc for every pod the test left: stage1's gc removes the pod's cgroups.
+	local uuids=()
+	for pod in "$DATA"/pods/run/* "$DATA"/pods/exited-garbage/*; do
+		[ -d "$pod" ] || continue
+		uuids+=("${pod##*/}")
+		"$STAGE0" gc --dir "$DATA" "${pod##*/}" 2>/dev/null || true
+	done
+	local u cg
+	for u in "${uuids[@]}"; do
+		cg=$(pod_cgroups "$u")
+		[ -z "$cg" ] && continue
+		echo "teardown: cgroups left: $cg" >&2
+		failed=1
+		find /sys/fs/cgroup -depth -type d -path "*stage1-c-$u*" -exec rmdir {} \; 2>/dev/null || true
+	done
 	"$STAGE0" unmount-below "$DATA"
 	rm -rf "$DATA"
+	return "$failed"
 }
 
 # pod_json APP_JSON [VOLUMES_JSON] [RUNTIME_APP_EXTRA_JSON]: write $POD_JSON for one app named
@@ -134,4 +148,19 @@ assert_one_line_error() {
 		echo "stderr does not mention \"$1\": $stderr" >&2
 		return 1
 	}
+}
+
+# The cgroup directories of a pod, in every hierarchy (empty when none).
+pod_cgroups() {
+	find /sys/fs/cgroup -maxdepth 8 -type d -name "stage1-c-$1" 2>/dev/null || true
+}
+
+# gc_pod: what rkt gc does with the exited pod (calls stage1's gc, unmounts, deletes).
+gc_pod() {
+	"$STAGE0" gc --dir "$DATA" "$UUID"
+}
+
+# The value of KEY=... in the probe output held in $output.
+probe_value() {
+	printf '%s\n' "$output" | sed -n "s/^$1=//p" | head -n1
 }

@@ -11,6 +11,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <sys/socket.h>
 
 extern char **environ;
 
@@ -95,9 +99,78 @@ static void try_read(const char *path)
 	printf("read:%s=%zd:%s\n", path, n, buf);
 }
 
+/* The capability lines of /proc/self/status, and NoNewPrivs. */
+static void print_status_lines(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	if (!f) {
+		printf("caps=error:%s\n", strerror(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "Cap", 3) != 0 && strncmp(line, "NoNewPrivs", 10) != 0)
+			continue;
+		char *colon = strchr(line, ':');
+		if (!colon)
+			continue;
+		*colon = '\0';
+		char *v = colon + 1;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		v[strcspn(v, "\n")] = '\0';
+		printf("%s=%s\n", line, v);
+	}
+	fclose(f);
+}
+
+static void print_file(const char *key, const char *path)
+{
+	char buf[4096];
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		printf("%s=error:%s\n", key, strerror(errno));
+		return;
+	}
+	while (fgets(buf, sizeof(buf), f)) {
+		buf[strcspn(buf, "\n")] = '\0';
+		printf("%s=%s\n", key, buf);
+	}
+	fclose(f);
+}
+
+static void try_bind(int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		printf("bind:%d=%s\n", port, strerror(errno));
+	else
+		printf("bind:%d=ok\n", port);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Allocate and touch size MiB, reporting progress, so a memory limit shows where it bites. */
+static void alloc_mib(long mib)
+{
+	for (long i = 0; i < mib; i++) {
+		char *p = malloc(1 << 20);
+		if (!p) {
+			printf("alloc=failed-at:%ld\n", i);
+			return;
+		}
+		memset(p, 1, 1 << 20);
+	}
+	printf("alloc=%ld\n", mib);
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: probe [ids|fds|env|cwd|pid|ppid|root|write:PATH|read:PATH|"
+	fprintf(stderr, "usage: probe [ids|fds|env|cwd|pid|ppid|caps|oom|cgroup|bind:PORT|alloc:MIB|write:PATH|read:PATH|"
 			"exists:PATH|exit:N|kill:SIG|sleep:SECONDS|wait-signal]...\n");
 }
 
@@ -113,6 +186,16 @@ int main(int argc, char **argv)
 		char buf[PATH_MAX];
 		if (strcmp(q, "ids") == 0) {
 			print_ids();
+		} else if (strcmp(q, "caps") == 0) {
+			print_status_lines();
+		} else if (strcmp(q, "oom") == 0) {
+			print_file("oom_score_adj", "/proc/self/oom_score_adj");
+		} else if (strcmp(q, "cgroup") == 0) {
+			print_file("cgroup", "/proc/self/cgroup");
+		} else if (strncmp(q, "bind:", 5) == 0) {
+			try_bind(atoi(q + 5));
+		} else if (strncmp(q, "alloc:", 6) == 0) {
+			alloc_mib(atol(q + 6));
 		} else if (strcmp(q, "fds") == 0) {
 			print_fds();
 		} else if (strcmp(q, "env") == 0) {

@@ -1,0 +1,17 @@
+/* The app's cgroup membership, recorded by run for enter: the cgroup.procs files the app
+ * joined, one per hierarchy. */
+#ifndef STAGE1C_CGROUPJOIN_H
+#define STAGE1C_CGROUPJOIN_H
+
+#include <stddef.h>
+
+#include "stage1c/error.h"
+
+#define S1_APP_CGROUPS_RECORD "stage1-c/app-cgroups"
+
+int cgroupjoin_record(int podfd, char *const *procs, size_t n, struct s1_err *err);
+
+/* Open (O_WRONLY) every recorded cgroup.procs; a pod without the record has none. */
+int cgroupjoin_open_app(int podfd, int *fds, size_t max, size_t *n, struct s1_err *err);
+
+#endif

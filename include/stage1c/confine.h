@@ -1,0 +1,52 @@
+/* What confines a process of the app: capabilities, no-new-privileges, OOM score, cgroups.
+ * Computed once from the isolators (run and enter compute the same thing), applied in the
+ * forked child just before exec. */
+#ifndef STAGE1C_CONFINE_H
+#define STAGE1C_CONFINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "stage1c/error.h"
+#include "stage1c/isolators.h"
+
+#define S1_MAX_CGROUP_FDS 16
+
+struct s1_confine {
+	bool keep_caps; /* --disable-capabilities-restriction: the caller's capabilities */
+	uint64_t bounding; /* the capabilities the app may ever have */
+	uint64_t granted; /* effective/permitted/inheritable after the uid change */
+	bool ambient; /* granted as ambient capabilities (a non-root user's retain set) */
+	bool no_new_privs;
+	bool has_oom_score_adj;
+	int oom_score_adj;
+	int cgroup_fds[S1_MAX_CGROUP_FDS]; /* cgroup.procs files the process joins */
+	size_t n_cgroup_fds;
+};
+
+/* appc's default set: CAP_AUDIT_WRITE, CAP_CHOWN, … CAP_SYS_CHROOT (14 capabilities). */
+uint64_t confine_default_caps(void);
+
+/* The capability sets for a process running as uid under these isolators: the chosen set is
+ * the bounding set for every user; uid 0 gets it as its own capabilities; another user gets
+ * none, except an explicit retain set, raised as ambient capabilities. */
+void confine_compute(const struct s1_isolators *iso, bool disable_caps, uid_t uid,
+		     struct s1_confine *c);
+
+/* In the forked child, in this order: before the uid change (cgroups, OOM score, bounding
+ * set, keep-caps), then after it (capability sets, ambient, no-new-privs). Only raw system
+ * calls: no allocation. Return 0 or -errno. */
+int confine_before_setuid(const struct s1_confine *c);
+int confine_after_setuid(const struct s1_confine *c);
+
+/* Close the cgroup.procs descriptors (in the leader, once the app has joined). */
+void confine_close_fds(struct s1_confine *c);
+
+/* run records the confinement it gave the app (stage1-c/confine), so that enter gives the
+ * very same to the commands it runs in the pod. */
+int confine_record_write(int podfd, const struct s1_confine *c, struct s1_err *err);
+int confine_record_read(int podfd, struct s1_confine *c, struct s1_err *err);
+
+#endif

@@ -1,0 +1,26 @@
+/* enter: run a command inside a running app, as the app and under the app's confinement. */
+#ifndef STAGE1C_ENTER_H
+#define STAGE1C_ENTER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "stage1c/error.h"
+
+struct s1_enter_args {
+	bool help;
+	pid_t pid;
+	const char *app;
+	char **cmd; /* NULL-terminated, points into argv */
+};
+
+extern const char enter_usage[];
+
+/* enter --pid=PID --appname=APP -- CMD [ARGS...] */
+int enter_parse_args(int argc, char **argv, struct s1_enter_args *args, struct s1_err *err);
+
+/* Check that PID is app APP of the pod in the current directory, then become CMD inside it.
+ * Returns only on failure. */
+int enter_pod(const struct s1_enter_args *args, struct s1_err *err);
+
+#endif

@@ -1,0 +1,58 @@
+/* The record of the app's cgroups, so that enter's commands join the app's cgroups. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "stage1c/cgroupjoin.h"
+#include "stage1c/podstate.h"
+#include "stage1c/util.h"
+
+int cgroupjoin_record(int podfd, char *const *procs, size_t n, struct s1_err *err)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(procs[i]) + 1;
+	_cleanup_free_ char *text = s1_xmalloc(len);
+	char *p = text;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(procs[i]);
+		memcpy(p, procs[i], l);
+		p[l] = '\n';
+		p += l + 1;
+	}
+	*p = '\0';
+	return podstate_write_own(podfd, "app-cgroups", text, err);
+}
+
+int cgroupjoin_open_app(int podfd, int *fds, size_t max, size_t *n, struct s1_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	*n = 0;
+	int r = s1_read_file_at(podfd, S1_APP_CGROUPS_RECORD, 1u << 16, &text, NULL);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return s1_error(err, r, "reading %s", S1_APP_CGROUPS_RECORD);
+	char *save = NULL;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		/* Only cgroup.procs files under a cgroup file system, never anything else. */
+		static const char suffix[] = "/cgroup.procs";
+		size_t l = strlen(line), sl = sizeof(suffix) - 1;
+		if (line[0] != '/' || l <= sl || strcmp(line + l - sl, suffix) != 0 ||
+		    strstr(line, "/../"))
+			r = s1_error(err, 0, "%s: bad entry \"%s\"", S1_APP_CGROUPS_RECORD, line);
+		else if (*n == max)
+			r = s1_error(err, 0, "%s: too many entries", S1_APP_CGROUPS_RECORD);
+		else if ((fds[*n] = open(line, O_WRONLY | O_CLOEXEC)) < 0)
+			r = s1_error(err, errno, "opening %s", line);
+		else {
+			(*n)++;
+			continue;
+		}
+		while (*n > 0)
+			close(fds[--*n]);
+		return r;
+	}
+	return 0;
+}

@@ -1,0 +1,149 @@
+/* enter: the app's root, user, groups, environment and confinement for a command of rkt enter. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "stage1c/args.h"
+#include "stage1c/cgroupjoin.h"
+#include "stage1c/confine.h"
+#include "stage1c/enter.h"
+#include "stage1c/env.h"
+#include "stage1c/exec.h"
+#include "stage1c/manifest.h"
+#include "stage1c/names.h"
+#include "stage1c/path.h"
+#include "stage1c/podstate.h"
+#include "stage1c/spawn.h"
+#include "stage1c/user.h"
+#include "stage1c/util.h"
+
+const char enter_usage[] = "Usage: enter --pid=PID --appname=APP -- CMD [ARGS...]\n"
+			   "Run CMD in app APP of the pod in the working directory (as rkt enter\n"
+			   "does), with the app's root, user, groups, environment, capabilities\n"
+			   "and cgroups. Exits with CMD's exit code, 254 on its own failure.\n";
+
+int enter_parse_args(int argc, char **argv, struct s1_enter_args *args, struct s1_err *err)
+{
+	const char *pid = NULL;
+	memset(args, 0, sizeof(*args));
+	const struct s1_flag flags[] = {
+		{"help", S1_FLAG_BOOL, &args->help},
+		{"h", S1_FLAG_BOOL, &args->help},
+		{"pid", S1_FLAG_STRING, &pid},
+		{"appname", S1_FLAG_STRING, &args->app},
+	};
+	int first, r;
+	if ((r = args_parse_flags(argc, argv, flags, S1_ARRAY_SIZE(flags), &first, err)) < 0)
+		return r;
+	if (args->help)
+		return 0;
+	long long v;
+	if (!pid)
+		return s1_error(err, 0, "missing --pid");
+	if (s1_parse_ll(pid, 1, 1 << 30, &v) < 0)
+		return s1_error(err, 0, "--pid=%s is not a process id", pid);
+	args->pid = (pid_t)v;
+	if (!args->app)
+		return s1_error(err, 0, "missing --appname");
+	if (!names_is_acname(args->app))
+		return s1_error(err, 0, "--appname=%s is not an app name", args->app);
+	if (first >= argc)
+		return s1_error(err, 0, "missing command");
+	args->cmd = &argv[first];
+	return 0;
+}
+
+/* The process's root must be the very directory that is the app's rootfs in this pod. */
+static int open_app_root(int podfd, const struct s1_enter_args *args, struct s1_err *err)
+{
+	char proc_root[64];
+	snprintf(proc_root, sizeof(proc_root), "/proc/%ld/root", (long)args->pid);
+	_cleanup_close_ int root = open(proc_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return s1_error(err, errno, "process %ld", (long)args->pid);
+	_cleanup_free_ char *rel = podstate_app_rootfs(args->app);
+	_cleanup_close_ int mine = path_open_in_root(podfd, rel, O_PATH | O_DIRECTORY);
+	struct stat a, b;
+	if (mine < 0)
+		return s1_error(err, mine, "app rootfs %s", rel);
+	if (fstat(root, &a) < 0 || fstat(mine, &b) < 0)
+		return s1_error(err, errno, "stat");
+	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		return s1_error(err, 0, "process %ld is not app \"%s\" of this pod", (long)args->pid,
+				args->app);
+	return steal_fd(&root);
+}
+
+struct enter_ctx {
+	struct s1_pod_manifest pod;
+	struct s1_image_manifest im;
+	const struct s1_runtime_app *ra;
+	struct s1_ids ids;
+	struct s1_confine confine;
+	char **envp;
+	char *path;
+	int podfd;
+	int root;
+};
+
+static int enter_in_ctx(struct enter_ctx *c, const struct s1_enter_args *args, struct s1_err *err)
+{
+	int r;
+	c->podfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c->podfd < 0)
+		return s1_error(err, errno, "opening the pod directory");
+	if ((r = podstate_load_manifests(c->podfd, args->app, &c->pod, &c->im, &c->ra, err)) < 0)
+		return r;
+	const struct s1_app *app = manifest_effective_app(c->ra, &c->im);
+	if ((c->root = open_app_root(c->podfd, args, err)) < 0)
+		return c->root;
+	if ((r = user_resolve(c->root, app, &c->ids, err)) < 0)
+		return r;
+
+	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char *env_path = s1_xasprintf(S1_STAGE1_ROOTFS "/rkt/env/%s", args->app);
+	if ((r = s1_read_file_at(c->podfd, env_path, 1u << 20, &text, NULL)) < 0)
+		return s1_error(err, r, "reading the app's environment %s", env_path);
+	if (!(c->envp = env_parse(text, err)))
+		return s1_error_wrap(err, "%s", env_path);
+
+	/* The confinement run gave the app, and its cgroups: the command joins them. */
+	if ((r = confine_record_read(c->podfd, &c->confine, err)) < 0 ||
+	    (r = cgroupjoin_open_app(c->podfd, c->confine.cgroup_fds, S1_MAX_CGROUP_FDS,
+				     &c->confine.n_cgroup_fds, err)) < 0)
+		return r;
+
+	c->path = exec_resolve_in_root(c->root, args->cmd[0], app->working_directory,
+				       env_get(c->envp, "PATH"), err);
+	if (!c->path)
+		return -ENOENT;
+	struct s1_spawn spec = {.rootfd = c->root,
+				.workdir = app->working_directory,
+				.path = c->path,
+				.argv = args->cmd,
+				.envp = c->envp,
+				.ids = &c->ids,
+				.confine = &c->confine};
+	return spawn_exec_in_root(&spec, err);
+}
+
+int enter_pod(const struct s1_enter_args *args, struct s1_err *err)
+{
+	struct enter_ctx c = {.podfd = -1, .root = -1};
+	int r = enter_in_ctx(&c, args, err);
+	confine_close_fds(&c.confine);
+	free(c.path);
+	env_free(c.envp);
+	user_ids_free(&c.ids);
+	manifest_image_free(&c.im);
+	manifest_pod_free(&c.pod);
+	if (c.root >= 0)
+		close(c.root);
+	if (c.podfd >= 0)
+		close(c.podfd);
+	return r;
+}
