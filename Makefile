@@ -47,6 +47,12 @@ INSTALL_TARGETS :=
 
 .PHONY: all check clean install bins format lint
 .DEFAULT_GOAL := all
+# Objects are kept: deleting them as intermediates would relink (and repack) on every make.
+.SECONDARY:
+
+# The app image the end-to-end tests and the README demo run: busybox-static and the probe.
+APP_ACI := $(BUILD)/tests/busybox.aci
+CHECK_DEPS += $(APP_ACI)
 
 # Fragments (the ACI packer, the benchmark) add to the lists above.
 -include $(sort $(wildcard mk/*.mk))
@@ -98,6 +104,10 @@ $(PROBE): tests/probe/probe.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(S1_CPPFLAGS) $(S1_CFLAGS) -O2 -static -o $@ $<
 
+$(APP_ACI): tests/mkimage.sh $(PROBE)
+	$(call say,ACI,$@)
+	$(Q)tests/mkimage.sh $@ $(PROBE)
+
 check: $(CHECK_DEPS)
 	$(Q)BUILD=$(abspath $(BUILD)) scripts/run-tests.sh
 
@@ -114,13 +124,6 @@ clean:
 	rm -rf $(BUILD) $(CLEAN_FILES)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
-
-# The app image the end-to-end tests and the README demo run: busybox-static and the probe.
-APP_ACI := $(BUILD)/tests/busybox.aci
-$(APP_ACI): tests/mkimage.sh $(PROBE)
-	$(call say,ACI,$@)
-	$(Q)tests/mkimage.sh $@ $(PROBE)
-CHECK_DEPS += $(APP_ACI)
 
 # Build, then run a sample pod with the result (README's first command).
 .PHONY: demo
