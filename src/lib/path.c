@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -14,7 +16,6 @@
 #include "stage1c/util.h"
 
 #define MAX_SYMLINKS 40
-#define MAX_DEPTH 256
 
 static bool force_fallback;
 static int have_openat2 = -1; /* unknown */
@@ -46,17 +47,32 @@ static int open_openat2(int rootfd, const char *path, int flags)
 	}
 }
 
+/* procfs's magic links (/proc/PID/{cwd,root,exe}, fd/N, ns/X, map_files/X) read as an
+ * absolute path, "pipe:[N]", "net:[N]" or "(unreachable)/..."; its ordinary links ("self",
+ * "mounts" -> "self/mounts") are relative words. openat2 refuses the magic ones with ELOOP. */
+static bool is_magic_link(int fd, const char *target)
+{
+	struct statfs sfs;
+	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
+		return false;
+	return target[0] == '/' || strpbrk(target, ":( ") != NULL;
+}
+
 /* The walk keeps the chain of directory fds from the root, so ".." pops to the real parent
  * and can never rise above the root. */
 static int open_walk(int rootfd, const char *path, int flags)
 {
-	int stack[MAX_DEPTH];
+	/* Grown as needed: the kernel sets no depth limit, so neither may the fallback. */
+	_cleanup_free_ int *stack = NULL;
+	size_t cap = 0;
 	int depth = 0, links = 0, ret;
 	char buf[2 * PATH_MAX + 2];
 	char *rest;
 
 	if (strlen(path) >= PATH_MAX)
 		return -ENAMETOOLONG;
+	if (*path == '\0')
+		return -ENOENT; /* as openat2 says: "" names nothing */
 	snprintf(buf, sizeof(buf), "%s", path);
 	rest = buf;
 
@@ -112,19 +128,27 @@ static int open_walk(int rootfd, const char *path, int flags)
 		if (S_ISLNK(st.st_mode)) {
 			char target[PATH_MAX];
 			ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
+			if (n >= 0)
+				target[n] = '\0';
+			if (n >= 0 && is_magic_link(fd, target)) {
+				close(fd);
+				ret = -ELOOP; /* as RESOLVE_NO_MAGICLINKS */
+				goto out;
+			}
 			close(fd);
 			if (n < 0) {
 				ret = -errno;
 				goto out;
 			}
-			target[n] = '\0';
 			if (++links > MAX_SYMLINKS) {
 				ret = -ELOOP;
 				goto out;
 			}
-			/* Splice the target in front of what is left of the path. */
+			/* Splice the target in front of what is left of the path (which is empty or
+			 * starts with "/"): no "/" of our own, as one after a last component would
+			 * demand a directory. */
 			char next[sizeof(buf)];
-			int m = snprintf(next, sizeof(next), "%s/%s", target, rest);
+			int m = snprintf(next, sizeof(next), "%s%s", target, rest);
 			if (m < 0 || (size_t)m >= sizeof(next)) {
 				ret = -ENAMETOOLONG;
 				goto out;
@@ -140,6 +164,12 @@ static int open_walk(int rootfd, const char *path, int flags)
 			continue;
 		}
 		if (last) {
+			/* A trailing "/" (left in rest) asks for a directory, as in the kernel. */
+			if (*rest && !S_ISDIR(st.st_mode)) {
+				close(fd);
+				ret = -ENOTDIR;
+				goto out;
+			}
 			close(cur);
 			cur = fd;
 			break;
@@ -149,10 +179,9 @@ static int open_walk(int rootfd, const char *path, int flags)
 			ret = -ENOTDIR;
 			goto out;
 		}
-		if (depth == MAX_DEPTH) {
-			close(fd);
-			ret = -ELOOP;
-			goto out;
+		if ((size_t)depth == cap) {
+			cap = cap ? 2 * cap : 64;
+			stack = s1_xrealloc(stack, cap * sizeof(*stack));
 		}
 		stack[depth++] = cur;
 		cur = fd;

@@ -24,6 +24,10 @@ static bool is_number(const char *s)
 /* Find name in a passwd- or group-style file; the id is the third field in both. */
 static int db_lookup(int rootfd, const char *db, const char *name, unsigned *id)
 {
+	/* No entry has a separator in its name; "app:x" would otherwise match app's line and
+	 * read the field after the id as the id. */
+	if (strpbrk(name, ":\n"))
+		return -ENOENT;
 	_cleanup_close_ int fd = path_open_in_root(rootfd, db, O_RDONLY);
 	if (fd < 0)
 		return fd;

@@ -1,0 +1,343 @@
+/* Unit tests of user and group resolution inside the app's rootfs (never the host's). */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "stage1c/path.h"
+#include "stage1c/user.h"
+#include "stage1c/util.h"
+
+#define assert_contains(hay, needle)                                                               \
+	do {                                                                                       \
+		if (!strstr((hay), (needle)))                                                      \
+			fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle));               \
+	} while (0)
+
+#define PASSWD                                                                                     \
+	"root:x:0:0:root:/root:/bin/sh\n"                                                          \
+	"daemon:x:1:1::/:/sbin/nologin\n"                                                          \
+	"app:x:1000:1001:App:/home/app:/bin/sh\n"                                                  \
+	"bad:x:notanumber:0::/:\n"                                                                 \
+	"huge:x:4294967295:0::/:\n"                                                                \
+	"short:x\n"                                                                                \
+	"\n"                                                                                       \
+	"last:x:77:77::/:"
+#define GROUP                                                                                      \
+	"root:x:0:\n"                                                                              \
+	"wheel:x:10:app\n"                                                                         \
+	"app:x:1001:\n"                                                                            \
+	"staff:x:50:\n"
+
+struct fixture {
+	char base[64];
+	bool created;
+	char *root;  /* a rootfs with etc/passwd and etc/group */
+	char *empty; /* a rootfs with nothing in it */
+	char *host;  /* outside both: stands for the host's files */
+	int rootfd, emptyfd;
+};
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Create dir/rel with every missing parent. */
+static void mk_file(const char *dir, const char *rel, const char *content)
+{
+	_cleanup_free_ char *p = s1_xasprintf("%s/%s", dir, rel);
+	for (char *s = p + 1; (s = strchr(s, '/')); s++) {
+		*s = '\0';
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			fail_msg("mkdir %s: %m", p);
+		*s = '/';
+	}
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		fail_msg("create %s: %m", p);
+	assert_int_equal(s1_write_all(fd, content, strlen(content)), 0);
+	close(fd);
+}
+
+static void mk_link(const char *dir, const char *rel, const char *target)
+{
+	_cleanup_free_ char *p = s1_xasprintf("%s/%s", dir, rel);
+	unlink(p);
+	if (symlink(target, p) < 0)
+		fail_msg("symlink %s: %m", p);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = s1_xcalloc(1, sizeof(*f));
+	*state = f;
+	f->rootfd = f->emptyfd = -1;
+	snprintf(f->base, sizeof(f->base), "/tmp/s1-test-user.XXXXXX");
+	if (!mkdtemp(f->base))
+		return -1;
+	f->created = true;
+	f->root = s1_xasprintf("%s/root", f->base);
+	f->empty = s1_xasprintf("%s/empty", f->base);
+	f->host = s1_xasprintf("%s/host", f->base);
+	if (mkdir(f->root, 0755) < 0 || mkdir(f->empty, 0755) < 0 || mkdir(f->host, 0755) < 0)
+		return -1;
+	mk_file(f->root, "etc/passwd", PASSWD);
+	mk_file(f->root, "etc/group", GROUP);
+	f->rootfd = open(f->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	f->emptyfd = open(f->empty, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return f->rootfd < 0 || f->emptyfd < 0 ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	path_force_fallback(false);
+	if (f->rootfd >= 0)
+		close(f->rootfd);
+	if (f->emptyfd >= 0)
+		close(f->emptyfd);
+	if (f->created)
+		nftw(f->base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(f->root);
+	free(f->empty);
+	free(f->host);
+	free(f);
+	return 0;
+}
+
+static uid_t uid_ok(int rootfd, const char *user)
+{
+	struct s1_err err = {0};
+	uid_t uid = 12345;
+	if (user_lookup_uid(rootfd, user, &uid, &err) != 0)
+		fail_msg("user \"%s\": %s", user, err.msg);
+	return uid;
+}
+
+static gid_t gid_ok(int rootfd, const char *group)
+{
+	struct s1_err err = {0};
+	gid_t gid = 12345;
+	if (user_lookup_gid(rootfd, group, &gid, &err) != 0)
+		fail_msg("group \"%s\": %s", group, err.msg);
+	return gid;
+}
+
+static void uid_err(int rootfd, const char *user, const char *needle)
+{
+	struct s1_err err = {0};
+	uid_t uid = 12345;
+	int r = user_lookup_uid(rootfd, user, &uid, &err);
+	if (r == 0)
+		fail_msg("user \"%s\" resolved to %u, expected \"%s\"", user, (unsigned)uid,
+			 needle);
+	assert_true(r < 0);
+	assert_int_equal(uid, 12345);
+	_cleanup_free_ char *named = s1_xasprintf("user \"%s\"", user);
+	assert_contains(err.msg, named);
+	assert_contains(err.msg, needle);
+}
+
+static void gid_err(int rootfd, const char *group, const char *needle)
+{
+	struct s1_err err = {0};
+	gid_t gid = 12345;
+	int r = user_lookup_gid(rootfd, group, &gid, &err);
+	if (r == 0)
+		fail_msg("group \"%s\" resolved to %u, expected \"%s\"", group, (unsigned)gid,
+			 needle);
+	assert_int_equal(gid, 12345);
+	_cleanup_free_ char *named = s1_xasprintf("group \"%s\"", group);
+	assert_contains(err.msg, named);
+	assert_contains(err.msg, needle);
+}
+
+static void test_numeric_ids(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(uid_ok(f->rootfd, "0"), 0);
+	assert_int_equal(uid_ok(f->rootfd, "1000"), 1000);
+	assert_int_equal(uid_ok(f->rootfd, "007"), 7);
+	assert_int_equal(uid_ok(f->rootfd, "4294967294"), 4294967294u);
+	/* Numbers need no files at all. */
+	assert_int_equal(uid_ok(f->emptyfd, "65534"), 65534);
+	assert_int_equal(gid_ok(f->emptyfd, "100"), 100);
+	uid_err(f->rootfd, "4294967295", "id out of range"); /* (uid_t)-1 means "no change" */
+	uid_err(f->rootfd, "99999999999999999999999", "id out of range");
+	gid_err(f->rootfd, "4294967295", "id out of range");
+	/* Not numbers: looked up as names, and absent. */
+	uid_err(f->rootfd, "-1", "not found in the app's /etc/passwd");
+	uid_err(f->rootfd, "+5", "not found");
+	uid_err(f->rootfd, "1000 ", "not found");
+}
+
+static void test_names_from_the_rootfs(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(uid_ok(f->rootfd, "root"), 0);
+	assert_int_equal(uid_ok(f->rootfd, "daemon"), 1);
+	assert_int_equal(uid_ok(f->rootfd, "app"), 1000);
+	assert_int_equal(uid_ok(f->rootfd, "last"), 77); /* no final newline */
+	assert_int_equal(gid_ok(f->rootfd, "wheel"), 10);
+	assert_int_equal(gid_ok(f->rootfd, "app"), 1001);
+	assert_int_equal(gid_ok(f->rootfd, "staff"), 50);
+
+	uid_err(f->rootfd, "nosuch", "user \"nosuch\" not found in the app's /etc/passwd");
+	gid_err(f->rootfd, "nosuch", "group \"nosuch\" not found in the app's /etc/group");
+	uid_err(f->rootfd, "ap", "not found");	  /* a prefix of a name */
+	uid_err(f->rootfd, "apps", "not found");  /* longer than a name */
+	uid_err(f->rootfd, "wheel", "not found"); /* a group is not a user */
+	uid_err(f->rootfd, "short", "not found"); /* a line without the id field */
+	uid_err(f->rootfd, "bad", "malformed entry in the app's /etc/passwd");
+	uid_err(f->rootfd, "huge", "malformed entry");
+	/* A name with the field separator in it must not read a neighbouring field. */
+	uid_err(f->rootfd, "app:x", "not found");
+	uid_err(f->rootfd, "app:x:1000", "not found");
+	gid_err(f->rootfd, "wheel:x", "not found");
+	uid_err(f->rootfd, "app\n", "not found");
+}
+
+static void test_root_without_files(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(uid_ok(f->emptyfd, "root"), 0);
+	assert_int_equal(gid_ok(f->emptyfd, "root"), 0);
+	uid_err(f->emptyfd, "nobody", "not found in the app's /etc/passwd");
+	gid_err(f->emptyfd, "nogroup", "not found in the app's /etc/group");
+	uid_err(f->emptyfd, "Root", "not found");
+}
+
+static void test_owner_of_a_path(void **state)
+{
+	struct fixture *f = *state;
+	if (geteuid() != 0)
+		skip();
+	mk_file(f->root, "srv/owned", "x");
+	_cleanup_free_ char *owned = s1_xasprintf("%s/srv/owned", f->root);
+	assert_int_equal(chown(owned, 1234, 5678), 0);
+	mk_link(f->root, "link_owned", "/srv/owned");
+	/* The host-side file a hostile link points at: its owner must never be used. */
+	mk_file(f->host, "hostfile", "x");
+	_cleanup_free_ char *hostfile = s1_xasprintf("%s/hostfile", f->host);
+	assert_int_equal(chown(hostfile, 4321, 8765), 0);
+	mk_link(f->root, "to_host", hostfile);
+	mk_link(f->root, "to_host_rel", "../../../../../../..");
+
+	for (int m = 0; m < 2; m++) {
+		path_force_fallback(m == 1);
+		assert_int_equal(uid_ok(f->rootfd, "/srv/owned"), 1234);
+		assert_int_equal(gid_ok(f->rootfd, "/srv/owned"), 5678);
+		assert_int_equal(uid_ok(f->rootfd, "/link_owned"), 1234);
+		assert_int_equal(gid_ok(f->rootfd, "/srv/../../../srv/owned"), 5678);
+		assert_int_equal(uid_ok(f->rootfd, "/"), geteuid());
+		uid_err(f->rootfd, "/missing", "can't find the file in the app's rootfs");
+		uid_err(f->rootfd, "/to_host", "no such file or directory");
+		gid_err(f->rootfd, "/to_host", "can't find the file");
+		_cleanup_free_ char *via_rel = s1_xasprintf("/to_host_rel%s", hostfile);
+		uid_err(f->rootfd, via_rel, "can't find the file");
+	}
+	path_force_fallback(false);
+}
+
+/* etc/passwd itself a symlink to a host path: read inside the root, never the host's file. */
+static void test_hostile_database_links(void **state)
+{
+	struct fixture *f = *state;
+	mk_file(f->host, "passwd", "evil:x:666:666::/:\n");
+	mk_file(f->host, "group", "evil:x:666:\n");
+	_cleanup_free_ char *host_passwd = s1_xasprintf("%s/passwd", f->host);
+	_cleanup_free_ char *host_group_rel =
+	    s1_xasprintf("../../../../../../../../..%s/group", f->host);
+	mk_link(f->root, "etc/passwd", host_passwd);
+	mk_link(f->root, "etc/group", host_group_rel);
+
+	for (int m = 0; m < 2; m++) {
+		path_force_fallback(m == 1);
+		/* Nothing at <root><host path>: the names are unknown, root still works. */
+		uid_err(f->rootfd, "evil", "not found in the app's /etc/passwd");
+		gid_err(f->rootfd, "evil", "not found in the app's /etc/group");
+		assert_int_equal(uid_ok(f->rootfd, "root"), 0);
+		assert_int_equal(gid_ok(f->rootfd, "root"), 0);
+	}
+
+	/* The same link names the in-root copy once there is one. */
+	_cleanup_free_ char *in_root_host = s1_xasprintf("%s%s", f->root, f->host);
+	mk_file(in_root_host, "passwd", "evil:x:42:42::/:\n");
+	mk_file(in_root_host, "group", "evil:x:43:\n");
+	for (int m = 0; m < 2; m++) {
+		path_force_fallback(m == 1);
+		assert_int_equal(uid_ok(f->rootfd, "evil"), 42);
+		assert_int_equal(gid_ok(f->rootfd, "evil"), 43);
+	}
+	path_force_fallback(false);
+
+	/* A database that is a directory cannot be read: an error, not "not found". */
+	mk_link(f->root, "etc/passwd", "/etc");
+	uid_err(f->rootfd, "someone", "can't read the app's /etc/passwd");
+}
+
+static void test_resolve_groups(void **state)
+{
+	struct fixture *f = *state;
+	gid_t supp[] = {10, 1001, 10, 50, 0, 50};
+	struct s1_app app = {.user = "app",
+			     .group = "app",
+			     .supplementary_gids = supp,
+			     .n_supplementary_gids = S1_ARRAY_SIZE(supp)};
+	struct s1_ids ids;
+	struct s1_err err = {0};
+	assert_int_equal(user_resolve(f->rootfd, &app, &ids, &err), 0);
+	assert_int_equal(ids.uid, 1000);
+	assert_int_equal(ids.gid, 1001);
+	/* Primary first, then the supplementary ones in order, each once. */
+	static const gid_t want[] = {1001, 10, 50, 0};
+	assert_int_equal(ids.n_groups, S1_ARRAY_SIZE(want));
+	for (size_t i = 0; i < S1_ARRAY_SIZE(want); i++)
+		assert_int_equal(ids.groups[i], want[i]);
+	user_ids_free(&ids);
+	assert_null(ids.groups);
+
+	struct s1_app plain = {.user = "0", .group = "wheel"};
+	assert_int_equal(user_resolve(f->rootfd, &plain, &ids, &err), 0);
+	assert_int_equal(ids.uid, 0);
+	assert_int_equal(ids.gid, 10);
+	assert_int_equal(ids.n_groups, 1);
+	assert_int_equal(ids.groups[0], 10);
+	user_ids_free(&ids);
+
+	struct s1_app bad_user = {.user = "ghost", .group = "0"};
+	assert_true(user_resolve(f->rootfd, &bad_user, &ids, &err) < 0);
+	assert_contains(err.msg, "user \"ghost\" not found");
+	assert_null(ids.groups);
+	assert_int_equal(ids.n_groups, 0);
+
+	struct s1_app bad_group = {.user = "0", .group = "ghost"};
+	assert_true(user_resolve(f->rootfd, &bad_group, &ids, &err) < 0);
+	assert_contains(err.msg, "group \"ghost\" not found");
+	assert_null(ids.groups);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+	    T(test_numeric_ids),     T(test_names_from_the_rootfs),  T(test_root_without_files),
+	    T(test_owner_of_a_path), T(test_hostile_database_links), T(test_resolve_groups),
+	};
+#undef T
+	return cmocka_run_group_tests_name("user", tests, NULL, NULL);
+}
