@@ -15,10 +15,10 @@
 #define S1_MAX_CGROUP_FDS 16
 
 struct s1_confine {
-	bool keep_caps; /* --disable-capabilities-restriction: the caller's capabilities */
+	bool keep_caps;	   /* --disable-capabilities-restriction: the caller's capabilities */
 	uint64_t bounding; /* the capabilities the app may ever have */
-	uint64_t granted; /* effective/permitted/inheritable after the uid change */
-	bool ambient; /* granted as ambient capabilities (a non-root user's retain set) */
+	uint64_t granted;  /* effective/permitted/inheritable after the uid change */
+	bool ambient;	   /* granted as ambient capabilities (a non-root user's retain set) */
 	bool no_new_privs;
 	bool has_oom_score_adj;
 	int oom_score_adj;

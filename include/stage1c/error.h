@@ -15,7 +15,7 @@ struct s1_err {
 /* Record an error and return -errnum (or -EINVAL when errnum is 0). When errnum is
  * non-zero, ": strerror(errnum)" is appended to the message. */
 int s1_error(struct s1_err *err, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Prefix an already recorded message with more context ("ctx: old message"). Returns -code. */
 int s1_error_wrap(struct s1_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -27,7 +27,7 @@ struct s1_mount_point {
 };
 
 struct s1_event_handler {
-	char *name; /* "pre-start" or "post-stop" */
+	char *name;  /* "pre-start" or "post-stop" */
 	char **exec; /* NULL-terminated */
 };
 

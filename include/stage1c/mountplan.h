@@ -11,24 +11,24 @@
 #include "stage1c/manifest.h"
 
 enum s1_mount_op {
-	S1_MOUNT_BIND, /* bind source onto target (created if missing, as source's type) */
-	S1_MOUNT_TMPFS, /* a fresh tmpfs on target */
-	S1_MOUNT_READONLY, /* re-bind target onto itself read-only; skipped if missing */
-	S1_MOUNT_MASK, /* make target inaccessible (/dev/null over it); skipped if missing */
+	S1_MOUNT_BIND,	    /* bind source onto target (created if missing, as source's type) */
+	S1_MOUNT_TMPFS,	    /* a fresh tmpfs on target */
+	S1_MOUNT_READONLY,  /* re-bind target onto itself read-only; skipped if missing */
+	S1_MOUNT_MASK,	    /* make target inaccessible (/dev/null over it); skipped if missing */
 	S1_MOUNT_COPY_FILE, /* write source's content into target (created if missing) */
 	S1_MOUNT_WRITE_IF_MISSING, /* write content to target unless it exists */
 };
 
 enum s1_source_base {
 	S1_SOURCE_HOST, /* an absolute path on the host */
-	S1_SOURCE_POD, /* relative to the pod directory */
+	S1_SOURCE_POD,	/* relative to the pod directory */
 };
 
 struct s1_mount_entry {
 	enum s1_mount_op op;
 	char *source; /* BIND, COPY_FILE */
 	enum s1_source_base source_base;
-	char *target; /* absolute, inside the app's rootfs */
+	char *target;	/* absolute, inside the app's rootfs */
 	bool recursive; /* BIND: MS_REC; READONLY: also every submount */
 	bool read_only;
 	bool create_empty_dir; /* BIND from an empty volume: make source with mode/uid/gid */
@@ -36,7 +36,7 @@ struct s1_mount_entry {
 	uid_t uid;
 	gid_t gid;
 	char *content; /* WRITE_IF_MISSING */
-	char *what; /* for messages: "volume \"data\"", "/proc" */
+	char *what;    /* for messages: "volume \"data\"", "/proc" */
 };
 
 struct s1_mount_plan {

@@ -9,9 +9,9 @@
 #include "stage1c/user.h"
 
 struct s1_spawn {
-	int rootfd; /* O_PATH fd of the app's root mount */
+	int rootfd;	     /* O_PATH fd of the app's root mount */
 	const char *workdir; /* inside the root; NULL is "/" */
-	const char *path; /* the executable, resolved inside the root */
+	const char *path;    /* the executable, resolved inside the root */
 	char *const *argv;
 	char *const *envp;
 	const struct s1_ids *ids;

@@ -70,8 +70,7 @@ int s1_read_fd(int fd, size_t max, char **out, size_t *len);
 
 /* Atomically replace dirfd/name with content: written to a temporary file, then renamed.
  * Returns 0 or -errno. */
-int s1_write_file_atomic(int dirfd, const char *name, const char *content, size_t len,
-			 mode_t mode);
+int s1_write_file_atomic(int dirfd, const char *name, const char *content, size_t len, mode_t mode);
 
 /* Parse a whole decimal string into a long long within [min, max]. Returns 0 or -EINVAL/-ERANGE. */
 int s1_parse_ll(const char *s, long long min, long long max, long long *out);

@@ -42,7 +42,8 @@ int args_parse_flags(int argc, char **argv, const struct s1_flag *flags, size_t 
 		size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
 		const struct s1_flag *f = NULL;
 		for (size_t k = 0; k < n_flags; k++)
-			if (strlen(flags[k].name) == nlen && strncmp(flags[k].name, name, nlen) == 0)
+			if (strlen(flags[k].name) == nlen &&
+			    strncmp(flags[k].name, name, nlen) == 0)
 				f = &flags[k];
 		if (!f)
 			return s1_error(err, 0, "flag provided but not defined: -%.*s", (int)nlen,
@@ -50,7 +51,8 @@ int args_parse_flags(int argc, char **argv, const struct s1_flag *flags, size_t 
 		if (f->type == S1_FLAG_BOOL) {
 			bool v = true;
 			if (eq && parse_go_bool(eq + 1, &v) < 0)
-				return s1_error(err, 0, "invalid boolean value \"%s\" for flag --%s",
+				return s1_error(err, 0,
+						"invalid boolean value \"%s\" for flag --%s",
 						eq + 1, f->name);
 			*(bool *)f->target = v;
 			i++;
@@ -109,23 +111,23 @@ int args_parse_dns_conf_mode(const char *value, enum s1_dns_resolv *resolv,
 }
 
 const char args_run_usage[] =
-	"Usage: run [flags] UUID\n"
-	"Start the pod UUID (the working directory is its pod directory), as rkt's stage0 does.\n"
-	"\n"
-	"  --debug                             print diagnostics on stderr\n"
-	"  --net=default|host                  the app shares the host's network either way\n"
-	"  --interactive                       accepted: stdin is always passed to the app\n"
-	"  --local-config=DIR                  accepted and unused\n"
-	"  --mds-token=TOKEN                   accepted; no metadata service is registered\n"
-	"  --hostname=NAME                     ignored with a warning: the host's UTS is shared\n"
-	"  --dns-conf-mode=resolv=R,hosts=H    R: host|stage0|none|default, H: host|stage0|default\n"
-	"  --disable-capabilities-restriction  accepted (capability isolators come later)\n"
-	"  --disable-paths                     no read-only /sys and /proc/sys, no masked /proc "
-	"files\n"
-	"  --disable-seccomp                   accepted\n"
-	"  --ipc=auto|parent                   the host's IPC namespace is shared\n"
-	"Refused (a chroot flavor cannot honour them): --private-users, --net other than\n"
-	"default or host, --ipc=private, --mutable.\n";
+    "Usage: run [flags] UUID\n"
+    "Start the pod UUID (the working directory is its pod directory), as rkt's stage0 does.\n"
+    "\n"
+    "  --debug                             print diagnostics on stderr\n"
+    "  --net=default|host                  the app shares the host's network either way\n"
+    "  --interactive                       accepted: stdin is always passed to the app\n"
+    "  --local-config=DIR                  accepted and unused\n"
+    "  --mds-token=TOKEN                   accepted; no metadata service is registered\n"
+    "  --hostname=NAME                     ignored with a warning: the host's UTS is shared\n"
+    "  --dns-conf-mode=resolv=R,hosts=H    R: host|stage0|none|default, H: host|stage0|default\n"
+    "  --disable-capabilities-restriction  the app keeps the caller's capabilities\n"
+    "  --disable-paths                     no read-only /sys and /proc/sys, no masked /proc "
+    "files\n"
+    "  --disable-seccomp                   run apps whose seccomp isolators stage1-c cannot apply\n"
+    "  --ipc=auto|parent                   the host's IPC namespace is shared\n"
+    "Refused (a chroot flavor cannot honour them): --private-users, --net other than\n"
+    "default or host, --ipc=private, --mutable.\n";
 
 int args_parse_run(int argc, char **argv, struct s1_run_args *args, struct s1_err *err)
 {
@@ -133,21 +135,21 @@ int args_parse_run(int argc, char **argv, struct s1_run_args *args, struct s1_er
 	bool mutable_pod = false;
 	memset(args, 0, sizeof(*args));
 	const struct s1_flag flags[] = {
-		{"help", S1_FLAG_BOOL, &args->help},
-		{"h", S1_FLAG_BOOL, &args->help},
-		{"debug", S1_FLAG_BOOL, &args->debug},
-		{"interactive", S1_FLAG_BOOL, &args->interactive},
-		{"disable-capabilities-restriction", S1_FLAG_BOOL, &args->disable_capabilities},
-		{"disable-paths", S1_FLAG_BOOL, &args->disable_paths},
-		{"disable-seccomp", S1_FLAG_BOOL, &args->disable_seccomp},
-		{"mutable", S1_FLAG_BOOL, &mutable_pod},
-		{"net", S1_FLAG_STRING, &args->net},
-		{"private-users", S1_FLAG_STRING, &private_users},
-		{"mds-token", S1_FLAG_STRING, &args->mds_token},
-		{"local-config", S1_FLAG_STRING, &args->local_config},
-		{"hostname", S1_FLAG_STRING, &args->hostname},
-		{"dns-conf-mode", S1_FLAG_STRING, &dns},
-		{"ipc", S1_FLAG_STRING, &ipc},
+	    {"help", S1_FLAG_BOOL, &args->help},
+	    {"h", S1_FLAG_BOOL, &args->help},
+	    {"debug", S1_FLAG_BOOL, &args->debug},
+	    {"interactive", S1_FLAG_BOOL, &args->interactive},
+	    {"disable-capabilities-restriction", S1_FLAG_BOOL, &args->disable_capabilities},
+	    {"disable-paths", S1_FLAG_BOOL, &args->disable_paths},
+	    {"disable-seccomp", S1_FLAG_BOOL, &args->disable_seccomp},
+	    {"mutable", S1_FLAG_BOOL, &mutable_pod},
+	    {"net", S1_FLAG_STRING, &args->net},
+	    {"private-users", S1_FLAG_STRING, &private_users},
+	    {"mds-token", S1_FLAG_STRING, &args->mds_token},
+	    {"local-config", S1_FLAG_STRING, &args->local_config},
+	    {"hostname", S1_FLAG_STRING, &args->hostname},
+	    {"dns-conf-mode", S1_FLAG_STRING, &dns},
+	    {"ipc", S1_FLAG_STRING, &ipc},
 	};
 	int first, r;
 	if ((r = args_parse_flags(argc, argv, flags, S1_ARRAY_SIZE(flags), &first, err)) < 0)
@@ -169,8 +171,9 @@ int args_parse_run(int argc, char **argv, struct s1_run_args *args, struct s1_er
 				args->net);
 	if (ipc) {
 		if (strcmp(ipc, "private") == 0)
-			return s1_error(err, 0, "--ipc=private: a fly pod shares the host's IPC "
-						"namespace");
+			return s1_error(err, 0,
+					"--ipc=private: a fly pod shares the host's IPC "
+					"namespace");
 		if (strcmp(ipc, "auto") == 0)
 			args->ipc = S1_IPC_AUTO;
 		else if (strcmp(ipc, "parent") == 0)

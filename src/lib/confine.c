@@ -139,11 +139,10 @@ int confine_record_write(int podfd, const struct s1_confine *c, struct s1_err *e
 {
 	char buf[256];
 	snprintf(buf, sizeof(buf),
-			 "keep_caps %d\nbounding %llx\ngranted %llx\nambient %d\nno_new_privs %d\n"
-			 "oom_score_adj %d %d\n",
-			 c->keep_caps, (unsigned long long)c->bounding,
-			 (unsigned long long)c->granted, c->ambient, c->no_new_privs,
-			 c->has_oom_score_adj, c->oom_score_adj);
+		 "keep_caps %d\nbounding %llx\ngranted %llx\nambient %d\nno_new_privs %d\n"
+		 "oom_score_adj %d %d\n",
+		 c->keep_caps, (unsigned long long)c->bounding, (unsigned long long)c->granted,
+		 c->ambient, c->no_new_privs, c->has_oom_score_adj, c->oom_score_adj);
 	return podstate_write_own(podfd, "confine", buf, err);
 }
 

@@ -31,10 +31,10 @@ int enter_parse_args(int argc, char **argv, struct s1_enter_args *args, struct s
 	const char *pid = NULL;
 	memset(args, 0, sizeof(*args));
 	const struct s1_flag flags[] = {
-		{"help", S1_FLAG_BOOL, &args->help},
-		{"h", S1_FLAG_BOOL, &args->help},
-		{"pid", S1_FLAG_STRING, &pid},
-		{"appname", S1_FLAG_STRING, &args->app},
+	    {"help", S1_FLAG_BOOL, &args->help},
+	    {"h", S1_FLAG_BOOL, &args->help},
+	    {"pid", S1_FLAG_STRING, &pid},
+	    {"appname", S1_FLAG_STRING, &args->app},
 	};
 	int first, r;
 	if ((r = args_parse_flags(argc, argv, flags, S1_ARRAY_SIZE(flags), &first, err)) < 0)
@@ -73,8 +73,8 @@ static int open_app_root(int podfd, const struct s1_enter_args *args, struct s1_
 	if (fstat(root, &a) < 0 || fstat(mine, &b) < 0)
 		return s1_error(err, errno, "stat");
 	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
-		return s1_error(err, 0, "process %ld is not app \"%s\" of this pod", (long)args->pid,
-				args->app);
+		return s1_error(err, 0, "process %ld is not app \"%s\" of this pod",
+				(long)args->pid, args->app);
 	return steal_fd(&root);
 }
 

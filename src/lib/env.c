@@ -7,11 +7,11 @@
 #include "stage1c/util.h"
 
 static const char *const env_defaults[][2] = {
-	{"PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
-	{"SHELL", "/bin/sh"},
-	{"USER", "root"},
-	{"LOGNAME", "root"},
-	{"HOME", "/root"},
+    {"PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
+    {"SHELL", "/bin/sh"},
+    {"USER", "root"},
+    {"LOGNAME", "root"},
+    {"HOME", "/root"},
 };
 
 const char *env_get(char *const *envp, const char *name)
@@ -28,8 +28,8 @@ char **env_build(const struct s1_app *app, const char *app_name)
 	size_t cap = app->n_environment + S1_ARRAY_SIZE(env_defaults) + 3, n = 0;
 	char **envp = s1_xcalloc(cap, sizeof(char *));
 	for (size_t i = 0; i < app->n_environment; i++)
-		envp[n++] = s1_xasprintf("%s=%s", app->environment[i].name,
-					 app->environment[i].value);
+		envp[n++] =
+		    s1_xasprintf("%s=%s", app->environment[i].name, app->environment[i].value);
 	for (size_t i = 0; i < S1_ARRAY_SIZE(env_defaults); i++)
 		if (!env_get(envp, env_defaults[i][0]))
 			envp[n++] = s1_xasprintf("%s=%s", env_defaults[i][0], env_defaults[i][1]);

@@ -32,8 +32,8 @@ static char *join(const char *dir, const char *name)
 	return s1_xasprintf("%s%s%s", dir, dir[n - 1] == '/' ? "" : "/", name);
 }
 
-char *exec_resolve_in_root(int rootfd, const char *exec0, const char *workdir,
-			   const char *path_var, struct s1_err *err)
+char *exec_resolve_in_root(int rootfd, const char *exec0, const char *workdir, const char *path_var,
+			   struct s1_err *err)
 {
 	const char *wd = workdir ? workdir : "/";
 	int r;

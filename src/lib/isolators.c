@@ -25,7 +25,8 @@ static int parse_caps(const char *name, json_t *value, uint64_t *set, struct s1_
 {
 	json_t *arr = json_is_object(value) ? json_object_get(value, "set") : NULL;
 	if (!json_is_array(arr) || json_array_size(arr) == 0)
-		return s1_error(err, 0, "isolator %s: value must be {\"set\": [\"CAP_…\", …]}", name);
+		return s1_error(err, 0, "isolator %s: value must be {\"set\": [\"CAP_…\", …]}",
+				name);
 	*set = 0;
 	for (size_t i = 0; i < json_array_size(arr); i++) {
 		json_t *s = json_array_get(arr, i);
@@ -126,8 +127,8 @@ static int parse_one(const struct s1_isolator *is, bool disable_seccomp, struct 
 			return r;
 		iso->memory_limit_bytes = milli / 1000;
 		if (iso->has_memory_limit && iso->memory_limit_bytes < 4096)
-			return s1_error(err, 0, "isolator %s: a limit under 4096 bytes is not usable",
-					n);
+			return s1_error(err, 0,
+					"isolator %s: a limit under 4096 bytes is not usable", n);
 		return 0;
 	}
 	if (strcmp(n, "resource/cpu") == 0) {
@@ -143,8 +144,8 @@ static int parse_one(const struct s1_isolator *is, bool disable_seccomp, struct 
 				"would weaken the app's confinement%s",
 				n,
 				strncmp(n, "os/linux/seccomp-", 17) == 0
-					? " (--insecure-options=seccomp runs the app without it)"
-					: "");
+				    ? " (--insecure-options=seccomp runs the app without it)"
+				    : "");
 	if (strncmp(n, "os/linux/seccomp-", 17) != 0)
 		s1_warn("isolator %s is not applied by stage1-c", n);
 	return 0;
@@ -168,7 +169,8 @@ int isolators_parse(const struct s1_app *app, const struct s1_pod_manifest *pod,
 	for (size_t i = 0; pod && i < pod->n_isolators; i++) {
 		const char *n = pod->isolators[i].name;
 		if (is_refused(n, disable_seccomp))
-			return s1_error(err, 0, "pod isolator %s is not supported by stage1-c yet", n);
+			return s1_error(err, 0, "pod isolator %s is not supported by stage1-c yet",
+					n);
 		if (strncmp(n, "os/linux/seccomp-", 17) != 0)
 			s1_warn("pod isolator %s is not applied by stage1-c", n);
 	}

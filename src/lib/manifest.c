@@ -160,8 +160,8 @@ static void free_kv(struct s1_kv *kv, size_t n)
 	free(kv);
 }
 
-static int parse_isolators(json_t *obj, struct s1_isolator **out, size_t *n_out,
-			   const char *where, struct s1_err *err)
+static int parse_isolators(json_t *obj, struct s1_isolator **out, size_t *n_out, const char *where,
+			   struct s1_err *err)
 {
 	json_t *arr;
 	int r = get_array(obj, "isolators", &arr, where, err);
@@ -370,13 +370,13 @@ static int parse_volume(json_t *e, struct s1_volume *vol, const char *w, struct 
 	else if (strcmp(kind, "empty") == 0)
 		vol->kind = S1_VOLUME_EMPTY;
 	else
-		return s1_error(err, 0, "%s.kind: unknown volume kind \"%s\" (expected host or empty)",
-				w, kind);
+		return s1_error(err, 0,
+				"%s.kind: unknown volume kind \"%s\" (expected host or empty)", w,
+				kind);
 	if ((r = get_string(e, "source", false, &vol->source, w, err)) < 0)
 		return r;
 	if (vol->kind == S1_VOLUME_HOST && (!vol->source || vol->source[0] != '/'))
-		return field_error(err, w, "source",
-				   "a host volume needs an absolute source path");
+		return field_error(err, w, "source", "a host volume needs an absolute source path");
 	if ((r = get_bool(e, "readOnly", &vol->read_only, w, err)) < 0 ||
 	    (r = get_bool(e, "recursive", &vol->recursive, w, err)) < 0)
 		return r;
@@ -473,8 +473,8 @@ static int parse_runtime_app(json_t *e, struct s1_runtime_app *ra, const char *w
 			}
 		}
 	}
-	return parse_kv_list(e, "annotations", KV_ANNOTATION, &ra->annotations,
-			     &ra->n_annotations, w, err);
+	return parse_kv_list(e, "annotations", KV_ANNOTATION, &ra->annotations, &ra->n_annotations,
+			     w, err);
 }
 
 static void free_runtime_app(struct s1_runtime_app *ra)
@@ -547,8 +547,8 @@ int manifest_pod_parse(const char *text, size_t len, struct s1_pod_manifest *pod
 				goto fail;
 			for (size_t j = 0; j < i; j++)
 				if (strcmp(pod->apps[j].name, pod->apps[i].name) == 0) {
-					r = s1_error(err, 0, "%s.name: duplicate app name \"%s\"", w,
-						     pod->apps[i].name);
+					r = s1_error(err, 0, "%s.name: duplicate app name \"%s\"",
+						     w, pod->apps[i].name);
 					goto fail;
 				}
 		}
@@ -604,8 +604,7 @@ int manifest_image_parse(const char *text, size_t len, struct s1_image_manifest 
 		r = s1_error(err, 0, "name: invalid image name \"%s\"", im->name);
 		goto fail;
 	}
-	if ((r = parse_kv_list(root, "labels", KV_LABEL, &im->labels, &im->n_labels, "", err)) <
-	    0)
+	if ((r = parse_kv_list(root, "labels", KV_LABEL, &im->labels, &im->n_labels, "", err)) < 0)
 		goto fail;
 	json_t *app = json_object_get(root, "app");
 	if (app && !json_is_null(app)) {

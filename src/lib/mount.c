@@ -146,12 +146,11 @@ static int open_source(int podfd, const struct s1_mount_entry *e, struct s1_err 
 {
 	if (e->create_empty_dir)
 		return open_empty_volume(podfd, e, err);
-	int fd = e->source_base == S1_SOURCE_HOST
-			 ? open(e->source, O_PATH | O_CLOEXEC)
-			 : path_open_in_root(podfd, e->source, O_PATH);
+	int fd = e->source_base == S1_SOURCE_HOST ? open(e->source, O_PATH | O_CLOEXEC)
+						  : path_open_in_root(podfd, e->source, O_PATH);
 	if (fd < 0)
-		return s1_error(err, e->source_base == S1_SOURCE_HOST ? errno : fd,
-				"%s: source %s", e->what, e->source);
+		return s1_error(err, e->source_base == S1_SOURCE_HOST ? errno : fd, "%s: source %s",
+				e->what, e->source);
 	return fd;
 }
 
@@ -181,9 +180,8 @@ static int apply_bind(int podfd, int rootfd, const struct s1_mount_entry *e, str
 	struct stat st;
 	if (fstat(src, &st) < 0)
 		return s1_error(err, errno, "%s: source %s", e->what, e->source);
-	_cleanup_close_ int tgt =
-		path_ensure_in_root(rootfd, e->target, S_ISDIR(st.st_mode) ? S1_PATH_DIR
-									   : S1_PATH_FILE);
+	_cleanup_close_ int tgt = path_ensure_in_root(
+	    rootfd, e->target, S_ISDIR(st.st_mode) ? S1_PATH_DIR : S1_PATH_FILE);
 	if (tgt < 0)
 		return s1_error(err, tgt, "%s: mount target %s in the app's rootfs", e->what,
 				e->target);

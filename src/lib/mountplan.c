@@ -13,8 +13,7 @@ static const char *const proc_masked[] = {"/proc/config.gz", "/proc/kallsyms", "
 static struct s1_mount_entry *add(struct s1_mount_plan *plan, enum s1_mount_op op,
 				  const char *target, const char *what)
 {
-	plan->entries =
-		s1_xrealloc(plan->entries, (plan->n_entries + 1) * sizeof(*plan->entries));
+	plan->entries = s1_xrealloc(plan->entries, (plan->n_entries + 1) * sizeof(*plan->entries));
 	struct s1_mount_entry *e = &plan->entries[plan->n_entries++];
 	memset(e, 0, sizeof(*e));
 	e->op = op;
@@ -54,8 +53,8 @@ static struct resolved_mount *find_mount(struct resolved_mount *m, size_t n, con
 	return NULL;
 }
 
-static int merge_mount_points(struct resolved_mount *m, size_t *n,
-			      const struct s1_mount_point *mps, size_t n_mps, struct s1_err *err)
+static int merge_mount_points(struct resolved_mount *m, size_t *n, const struct s1_mount_point *mps,
+			      size_t n_mps, struct s1_err *err)
 {
 	for (size_t i = 0; i < n_mps; i++) {
 		struct resolved_mount *r = find_mount(m, *n, mps[i].name);
@@ -101,13 +100,13 @@ static int add_volume_mounts(const struct s1_pod_manifest *pod, const struct s1_
 	if (img_app && (r = merge_mount_points(m, &n, img_app->mount_points,
 					       img_app->n_mount_points, err)) < 0)
 		return r;
-	if (ra->has_app && (r = merge_mount_points(m, &n, ra->app.mount_points,
-						   ra->app.n_mount_points, err)) < 0)
+	if (ra->has_app &&
+	    (r = merge_mount_points(m, &n, ra->app.mount_points, ra->app.n_mount_points, err)) < 0)
 		return r;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct s1_volume *v =
-			m[i].app_volume ? m[i].app_volume : manifest_pod_find_volume(pod, m[i].volume);
+		    m[i].app_volume ? m[i].app_volume : manifest_pod_find_volume(pod, m[i].volume);
 		if (!v) {
 			if (m[i].from_mount_point)
 				return s1_error(err, 0, "missing volume for mountpoint \"%s\"",
@@ -143,7 +142,7 @@ static void add_dns(const struct s1_mountplan_opts *opts, struct s1_mount_plan *
 		break;
 	case S1_RESOLV_STAGE0: {
 		struct s1_mount_entry *e =
-			add(plan, S1_MOUNT_COPY_FILE, "/etc/resolv.conf", "resolv.conf");
+		    add(plan, S1_MOUNT_COPY_FILE, "/etc/resolv.conf", "resolv.conf");
 		e->source = s1_xstrdup("stage1/rootfs/etc/rkt-resolv.conf");
 		e->source_base = S1_SOURCE_POD;
 		break;
@@ -161,7 +160,8 @@ static void add_dns(const struct s1_mountplan_opts *opts, struct s1_mount_plan *
 			 true, "hosts");
 		break;
 	case S1_HOSTS_DEFAULT: {
-		struct s1_mount_entry *e = add(plan, S1_MOUNT_WRITE_IF_MISSING, "/etc/hosts", "hosts");
+		struct s1_mount_entry *e =
+		    add(plan, S1_MOUNT_WRITE_IF_MISSING, "/etc/hosts", "hosts");
 		e->content = s1_xstrdup("127.0.0.1 localhost localdomain\n");
 		break;
 	}
@@ -180,8 +180,8 @@ int mountplan_build(const struct s1_pod_manifest *pod, const struct s1_runtime_a
 	add_bind(plan, "/sys", S1_SOURCE_HOST, "/sys", true, !opts->disable_paths, "/sys");
 	if (!opts->disable_paths) {
 		for (size_t i = 0; i < S1_ARRAY_SIZE(proc_readonly); i++)
-			add(plan, S1_MOUNT_READONLY, proc_readonly[i], proc_readonly[i])->recursive =
-				true;
+			add(plan, S1_MOUNT_READONLY, proc_readonly[i], proc_readonly[i])
+			    ->recursive = true;
 		for (size_t i = 0; i < S1_ARRAY_SIZE(proc_masked); i++)
 			add(plan, S1_MOUNT_MASK, proc_masked[i], proc_masked[i]);
 	}

@@ -34,8 +34,8 @@ const char *path_fd(int fd, char buf[S1_FD_PATH_MAX])
 static int open_openat2(int rootfd, const char *path, int flags)
 {
 	struct open_how how = {
-		.flags = (unsigned long long)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	    .flags = (unsigned long long)(flags | O_CLOEXEC),
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
 	for (;;) {
 		long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));

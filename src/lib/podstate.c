@@ -32,8 +32,8 @@ static int open_pod_dir(int podfd, const char *rel, mode_t mode, struct s1_err *
 	return dfd < 0 ? s1_error(err, e, "%s", rel) : dfd;
 }
 
-static int write_in(int podfd, const char *dir, mode_t mode, const char *name,
-		    const char *content, struct s1_err *err)
+static int write_in(int podfd, const char *dir, mode_t mode, const char *name, const char *content,
+		    struct s1_err *err)
 {
 	_cleanup_close_ int dfd = open_pod_dir(podfd, dir, mode, err);
 	if (dfd < 0)

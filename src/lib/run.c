@@ -25,7 +25,7 @@
 #include "stage1c/util.h"
 
 /* Signals a user or supervisor sends to rkt run, passed on to the app. */
-static const int forwarded_signals[] = {SIGHUP,	 SIGINT,  SIGQUIT, SIGUSR1,
+static const int forwarded_signals[] = {SIGHUP,	 SIGINT,  SIGQUIT,  SIGUSR1,
 					SIGUSR2, SIGTERM, SIGWINCH, SIGALRM};
 
 struct pod_ctx {
@@ -82,7 +82,7 @@ static int prepare_root(struct pod_ctx *c, const struct s1_run_args *args, struc
 {
 	struct s1_mount_plan plan;
 	struct s1_mountplan_opts opts = {
-		.resolv = args->resolv, .hosts = args->hosts, .disable_paths = args->disable_paths};
+	    .resolv = args->resolv, .hosts = args->hosts, .disable_paths = args->disable_paths};
 	int r = mountplan_build(&c->pod, c->ra, &c->image, &opts, &plan, err);
 	if (r < 0)
 		return r;
@@ -109,8 +109,8 @@ static int prepare_root(struct pod_ctx *c, const struct s1_run_args *args, struc
 		if (fd < 0)
 			return s1_error(err, fd, "working directory \"%s\"", wd);
 	}
-	c->exec_path = exec_resolve_in_root(c->rootfd, c->app->exec[0], wd,
-					    env_get(c->envp, "PATH"), err);
+	c->exec_path =
+	    exec_resolve_in_root(c->rootfd, c->app->exec[0], wd, env_get(c->envp, "PATH"), err);
 	return c->exec_path ? 0 : -ENOENT;
 }
 
@@ -128,9 +128,8 @@ static int run_handler(struct pod_ctx *c, const char *name, struct s1_err *err)
 	const struct s1_event_handler *h = find_handler(c->app, name);
 	if (!h)
 		return 0;
-	_cleanup_free_ char *path =
-		exec_resolve_in_root(c->rootfd, h->exec[0], c->app->working_directory,
-				     env_get(c->envp, "PATH"), err);
+	_cleanup_free_ char *path = exec_resolve_in_root(
+	    c->rootfd, h->exec[0], c->app->working_directory, env_get(c->envp, "PATH"), err);
 	if (!path)
 		return s1_error_wrap(err, "%s handler", name);
 	struct s1_spawn spec = {.rootfd = c->rootfd,

@@ -23,8 +23,7 @@ int selfexec_sealed(char **argv, char **envp)
 	struct stat st;
 	if (fstat(self, &st) < 0)
 		return -errno;
-	_cleanup_close_ int mfd =
-		memfd_create("stage1-c", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	_cleanup_close_ int mfd = memfd_create("stage1-c", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (mfd < 0)
 		return -errno;
 	off_t off = 0;

@@ -130,7 +130,8 @@ static int report_error(const struct s1_spawn *spec, int step, int e, struct s1_
 	if (step == STEP_EXEC)
 		return s1_error(err, e, "can't execute \"%s\"", spec->argv[0]);
 	if (step == STEP_CHDIR)
-		return s1_error(err, e, "%s %s", step_name(step), spec->workdir ? spec->workdir : "/");
+		return s1_error(err, e, "%s %s", step_name(step),
+				spec->workdir ? spec->workdir : "/");
 	return s1_error(err, e, "%s", step_name(step));
 }
 

@@ -56,8 +56,8 @@ static int db_lookup(int rootfd, const char *db, const char *name, unsigned *id)
 	return -ENOENT;
 }
 
-static int lookup_id(int rootfd, const char *what, const char *spec, const char *db,
-		     unsigned *id, struct s1_err *err)
+static int lookup_id(int rootfd, const char *what, const char *spec, const char *db, unsigned *id,
+		     struct s1_err *err)
 {
 	if (is_number(spec)) {
 		long long v;
@@ -70,8 +70,9 @@ static int lookup_id(int rootfd, const char *what, const char *spec, const char 
 		_cleanup_close_ int fd = path_open_in_root(rootfd, spec, O_PATH);
 		struct stat st;
 		if (fd < 0)
-			return s1_error(err, fd, "%s \"%s\": can't find the file in the app's rootfs",
-					what, spec);
+			return s1_error(err, fd,
+					"%s \"%s\": can't find the file in the app's rootfs", what,
+					spec);
 		if (fstat(fd, &st) < 0)
 			return s1_error(err, errno, "%s \"%s\"", what, spec);
 		*id = strcmp(what, "user") == 0 ? st.st_uid : st.st_gid;

@@ -109,8 +109,7 @@ int s1_read_file_at(int dirfd, const char *path, size_t max, char **out, size_t 
 	return s1_read_fd(fd, max, out, len);
 }
 
-int s1_write_file_atomic(int dirfd, const char *name, const char *content, size_t len,
-			 mode_t mode)
+int s1_write_file_atomic(int dirfd, const char *name, const char *content, size_t len, mode_t mode)
 {
 	_cleanup_free_ char *tmp = s1_xasprintf(".%s.tmp%ld", name, (long)getpid());
 	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);

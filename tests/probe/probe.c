@@ -170,8 +170,11 @@ static void alloc_mib(long mib)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: probe [ids|fds|env|cwd|pid|ppid|caps|oom|cgroup|bind:PORT|alloc:MIB|write:PATH|read:PATH|"
-			"exists:PATH|exit:N|kill:SIG|sleep:SECONDS|wait-signal]...\n");
+	fprintf(
+	    stderr,
+	    "usage: probe "
+	    "[ids|fds|env|cwd|pid|ppid|caps|oom|cgroup|bind:PORT|alloc:MIB|write:PATH|read:PATH|"
+	    "exists:PATH|exit:N|kill:SIG|sleep:SECONDS|wait-signal]...\n");
 }
 
 int main(int argc, char **argv)
