@@ -26,7 +26,7 @@ S1_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -fno-strict-al
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LIBS := -ljansson -lcap
 
-ENTRYPOINTS := run enter
+ENTRYPOINTS := run enter gc stop
 LIB_SRCS := $(sort $(wildcard src/lib/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))
@@ -127,5 +127,5 @@ clean:
 
 # Build, then run a sample pod with the result (README's first command).
 .PHONY: demo
-demo: all $(APP_ACI)
+demo: all $(APP_ACI) $(ACI_SIG)
 	$(Q)BUILD=$(BUILD) scripts/demo.sh

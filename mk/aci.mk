@@ -45,6 +45,7 @@ ACI_ARCH ?= $(or $(aci_arch_$(aci_cpu)),$(aci_cpu))
 # The image joins the default build once every entrypoint exists.
 ifeq ($(sort $(ENTRYPOINTS)),enter gc run stop)
 ALL_TARGETS += $(ACI) $(if $(SIGNING_KEY),$(ACI_SIG),aci-unsigned-note)
+CHECK_DEPS += $(ACI)
 INSTALL_TARGETS += install-aci
 endif
 CHECK_DEPS += $(ACIPACK) $(ACI_MANIFEST)

@@ -11,7 +11,22 @@ if [ -z "${STAGE1:-}" ]; then
 fi
 stage0=tests/stage0/stage0
 data=$(mktemp -d /tmp/stage1-c-demo.XXXXXX)
-trap '"$stage0" unmount-below "$data"; rm -rf "$data"' EXIT
+trap 'GNUPGHOME=$data/gnupg gpgconf --kill all 2>/dev/null; "$stage0" unmount-below "$data"; rm -rf "$data"' EXIT
+
+# What rkt trust + rkt run do with a signed stage1: verify the detached signature against the
+# trusted key before using the image.
+if [ -f "$STAGE1" ] && [ -f "$STAGE1.asc" ]; then
+	key=${STAGE1%.aci}-pubkey.asc
+	echo "== rkt trust --prefix=example.org/stage1-c $key; verifying $STAGE1.asc"
+	mkdir -m 0700 "$data/gnupg"
+	if [ -f "$key" ]; then
+		GNUPGHOME=$data/gnupg gpg --batch --quiet --import "$key" 2>/dev/null
+	else
+		echo "(no $key: verifying against the caller's keyring)"
+		cp -a "${GNUPGHOME:-$HOME/.gnupg}/." "$data/gnupg/" 2>/dev/null || true
+	fi
+	GNUPGHOME=$data/gnupg gpg --batch --verify "$STAGE1.asc" "$STAGE1"
+fi
 
 echo "== rkt run --stage1-path=$STAGE1 (stage0 emulated, data dir $data)"
 uuid=$("$stage0" prepare --dir "$data" --stage1 "$STAGE1" --image "$BUILD/tests/busybox.aci" \

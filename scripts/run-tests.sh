@@ -44,14 +44,14 @@ if [ "${E2E:-1}" != 0 ]; then
 	# Every suite with the product's static entrypoints; the pod suites (those that start pods
 	# through helpers.bash) once more with the ASan/UBSan entrypoints.
 	all_suites=(tests/e2e/*.bats)
-	mapfile -t pod_suites < <(grep -l '^load helpers' tests/e2e/*.bats)
+	mapfile -t pod_suites < <(grep -l '^# Also run with the sanitizer entrypoints' tests/e2e/*.bats)
 	for variant in bin san/bin; do
 		suites=("${all_suites[@]}")
 		[ "$variant" = san/bin ] && suites=("${pod_suites[@]}")
 		echo "# end-to-end with $variant: ${suites[*]}"
 		STAGE1_BIN=$BUILD/$variant bats --tap "${suites[@]}" >"$log" 2>&1
 		rc=$?
-		sed "s/^\(not \)\{0,1\}ok [0-9]* /&[$variant] /" "$log"
+		sed "s|^\(not \)\{0,1\}ok [0-9]* |&[$variant] |" "$log"
 		count "bats ($variant)" "$rc"
 	done
 fi

@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "stage1c/cgroupjoin.h"
+#include "stage1c/cgroups.h"
 #include "stage1c/confine.h"
 #include "stage1c/env.h"
 #include "stage1c/exec.h"
@@ -36,6 +38,8 @@ struct pod_ctx {
 	struct s1_ids ids;
 	struct s1_isolators iso;
 	struct s1_confine confine;
+	struct s1_cgroup_plan cgroups;
+	bool cgroups_made;
 	char **envp;
 	char *exec_path;
 	int podfd;
@@ -44,6 +48,8 @@ struct pod_ctx {
 
 static void pod_ctx_free(struct pod_ctx *c)
 {
+	confine_close_fds(&c->confine);
+	cgroups_plan_free(&c->cgroups);
 	manifest_pod_free(&c->pod);
 	manifest_image_free(&c->image);
 	user_ids_free(&c->ids);
@@ -112,6 +118,38 @@ static int prepare_root(struct pod_ctx *c, const struct s1_run_args *args, struc
 	c->exec_path =
 	    exec_resolve_in_root(c->rootfd, c->app->exec[0], wd, env_get(c->envp, "PATH"), err);
 	return c->exec_path ? 0 : -ENOENT;
+}
+
+/* The pod's cgroups: recorded before they exist (gc must find them whatever happens next),
+ * made, announced to rkt (subcgroup, before pid), and opened for the app to join. */
+static int setup_cgroups(struct pod_ctx *c, const char *uuid, struct s1_err *err)
+{
+	const struct s1_isolators *iso = &c->iso;
+	struct s1_cgroup_limits lim = {.has_memory = iso->has_memory_limit,
+				       .memory_bytes = iso->memory_limit_bytes,
+				       .has_cpu = iso->has_cpu_limit,
+				       .cpu_milli = iso->cpu_limit_milli,
+				       .has_shares = iso->has_cpu_shares,
+				       .shares = iso->cpu_shares};
+	_cleanup_free_ char *name = s1_xasprintf("stage1-c-%s", uuid);
+	int r = cgroups_plan_current(name, &lim, &c->cgroups, err);
+	if (r < 0 || (r = cgroups_record_write(c->podfd, &c->cgroups, err)) < 0)
+		return r;
+	s1_test_point("before-cgroups");
+	if ((r = cgroups_apply(&c->cgroups, err)) < 0)
+		return r;
+	c->cgroups_made = true;
+	if (c->cgroups.subcgroup) {
+		r = s1_write_file_atomic(c->podfd, "subcgroup", c->cgroups.subcgroup,
+					 strlen(c->cgroups.subcgroup), 0644);
+		if (r < 0)
+			return s1_error(err, r, "writing subcgroup");
+	}
+	if ((r = cgroupjoin_record(c->podfd, c->cgroups.app_procs, c->cgroups.n_app_procs, err)) <
+	    0)
+		return r;
+	return cgroups_open_app_procs(&c->cgroups, c->confine.cgroup_fds, S1_MAX_CGROUP_FDS,
+				      &c->confine.n_cgroup_fds, err);
 }
 
 static const struct s1_event_handler *find_handler(const struct s1_app *app, const char *name)
@@ -207,6 +245,9 @@ static int start_and_supervise(struct pod_ctx *c, const sigset_t *set, struct s1
 	struct s1_err werr = {0};
 	if (podstate_write_status(c->podfd, c->ra->name, code, &werr) < 0)
 		s1_warn("%s", werr.msg);
+	/* The pod has exited: what the app left running in its cgroups goes with it. */
+	if (cgroups_kill_all(c->cgroups.dirs, c->cgroups.n_dirs, SIGKILL) > 0)
+		s1_debug("killed what the app left running");
 	if (run_handler(c, "post-stop", &werr) < 0)
 		s1_warn("%s", werr.msg);
 	return code;
@@ -245,6 +286,8 @@ static int run_in_ctx(struct pod_ctx *c, const struct s1_run_args *args, struct 
 	if ((r = podstate_write_leader(c->podfd, getpid(), err)) < 0 ||
 	    (r = confine_record_write(c->podfd, &c->confine, err)) < 0)
 		return r;
+	if ((r = setup_cgroups(c, args->uuid, err)) < 0)
+		return r;
 	s1_test_point("before-mounts");
 	if ((r = prepare_root(c, args, err)) < 0 ||
 	    (r = podstate_write_env(c->podfd, c->ra->name, c->envp, err)) < 0 ||
@@ -267,6 +310,8 @@ int run_pod(const struct s1_run_args *args, struct s1_err *err)
 		s1_warn("--mds-token is ignored: no metadata service is registered");
 
 	r = run_in_ctx(&c, args, err);
+	if (r < 0 && c.cgroups_made)
+		cgroups_undo(&c.cgroups);
 	/* Success or failure, the app's mounts go with the pod leader: nothing stays mounted. */
 	if (c.rootfd >= 0 && mount_root_teardown(c.rootfd) < 0)
 		s1_warn("can't unmount the app's rootfs: %s", s1_strerror(errno));

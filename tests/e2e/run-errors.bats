@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # run: bad input gets one line, exit 254, and leaves nothing behind.
+# Also run with the sanitizer entrypoints (scripts/run-tests.sh).
 
 load helpers
 

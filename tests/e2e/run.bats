@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
 # run: real pods started through the test stage0, checked from the outside.
+# Also run with the sanitizer entrypoints (scripts/run-tests.sh).
 
 load helpers
 

@@ -1,0 +1,188 @@
+/* stop and gc, run by rkt in the pod directory (for gc, maybe moved to exited-garbage/). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "stage1c/args.h"
+#include "stage1c/cgroups.h"
+#include "stage1c/log.h"
+#include "stage1c/mount.h"
+#include "stage1c/names.h"
+#include "stage1c/podstate.h"
+#include "stage1c/stopgc.h"
+#include "stage1c/util.h"
+
+const char stop_usage[] = "Usage: stop [--force] UUID\n"
+			  "Stop the pod in the working directory: SIGTERM to its app, or with\n"
+			  "--force SIGKILL to every process in the app's cgroups.\n";
+
+const char gc_usage[] = "Usage: gc [--debug] [--local-config DIR] UUID\n"
+			"Free what the pod in the working directory holds outside it: kill what\n"
+			"is left in its cgroups, remove them, and detach the app's mounts.\n";
+
+static int parse_uuid_arg(int argc, char **argv, int first, const char **uuid, struct s1_err *err)
+{
+	if (first >= argc)
+		return s1_error(err, 0, "missing pod UUID");
+	if (first + 1 < argc)
+		return s1_error(err, 0, "unexpected argument \"%s\" after the pod UUID",
+				argv[first + 1]);
+	if (!names_is_uuid(argv[first]))
+		return s1_error(err, 0, "\"%s\" is not a pod UUID", argv[first]);
+	*uuid = argv[first];
+	return 0;
+}
+
+int stop_parse_args(int argc, char **argv, struct s1_stop_args *args, struct s1_err *err)
+{
+	memset(args, 0, sizeof(*args));
+	const struct s1_flag flags[] = {
+	    {"help", S1_FLAG_BOOL, &args->help},
+	    {"h", S1_FLAG_BOOL, &args->help},
+	    {"force", S1_FLAG_BOOL, &args->force},
+	};
+	int first, r;
+	if ((r = args_parse_flags(argc, argv, flags, S1_ARRAY_SIZE(flags), &first, err)) < 0)
+		return r;
+	return args->help ? 0 : parse_uuid_arg(argc, argv, first, &args->uuid, err);
+}
+
+int gc_parse_args(int argc, char **argv, struct s1_gc_args *args, struct s1_err *err)
+{
+	memset(args, 0, sizeof(*args));
+	const struct s1_flag flags[] = {
+	    {"help", S1_FLAG_BOOL, &args->help},
+	    {"h", S1_FLAG_BOOL, &args->help},
+	    {"debug", S1_FLAG_BOOL, &args->debug},
+	    {"local-config", S1_FLAG_STRING, &args->local_config},
+	};
+	int first, r;
+	if ((r = args_parse_flags(argc, argv, flags, S1_ARRAY_SIZE(flags), &first, err)) < 0)
+		return r;
+	return args->help ? 0 : parse_uuid_arg(argc, argv, first, &args->uuid, err);
+}
+
+/* The pod is running as long as its lock is held (contract §4). */
+static bool pod_is_running(int podfd)
+{
+	_cleanup_close_ int fd = openat(podfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	if (flock(fd, LOCK_SH | LOCK_NB) == 0)
+		return false;
+	return errno == EWOULDBLOCK;
+}
+
+/* A PID from the pod's records, checked to be the same process now: its start time matches
+ * the leader record, or its root is the app's rootfs. */
+static bool pid_is_app(int podfd, pid_t pid)
+{
+	char proc_root[64];
+	snprintf(proc_root, sizeof(proc_root), "/proc/%ld/root", (long)pid);
+	_cleanup_close_ int root = open(proc_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return false;
+	_cleanup_free_ char *text = NULL;
+	if (s1_read_file_at(podfd, "stage1-c/mounts", 4096, &text, NULL) < 0)
+		return false;
+	char rel[4096];
+	long base;
+	if (sscanf(text, "%ld %4095s", &base, rel) != 2)
+		return false;
+	_cleanup_close_ int mine = openat(podfd, rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct stat a, b;
+	return mine >= 0 && fstat(root, &a) == 0 && fstat(mine, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+static int leader_alive(int podfd, pid_t *pid)
+{
+	unsigned long long start, now;
+	if (podstate_read_leader(podfd, pid, &start) < 0)
+		return -ENOENT;
+	if (podstate_proc_starttime(*pid, &now) < 0 || now != start)
+		return -ESRCH;
+	return 0;
+}
+
+int stop_pod(const struct s1_stop_args *args, struct s1_err *err)
+{
+	int r;
+	if ((r = podstate_check_uuid(args->uuid, err)) < 0)
+		return r;
+	_cleanup_close_ int podfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (podfd < 0)
+		return s1_error(err, errno, "opening the pod directory");
+	if (!pod_is_running(podfd))
+		return 0;
+
+	int sig = args->force ? SIGKILL : SIGTERM;
+	_cleanup_free_ char *text = NULL;
+	long long pid = 0;
+	r = s1_read_file_at(podfd, "pid", 64, &text, NULL);
+	if (r == 0) {
+		char *nl = strchr(text, '\n');
+		if (nl)
+			*nl = '\0';
+		if (s1_parse_ll(text, 1, 1 << 30, &pid) < 0)
+			return s1_error(err, 0, "the pod's pid file is garbled: \"%s\"", text);
+	} else if (r != -ENOENT) {
+		return s1_error(err, r, "reading the pod's pid file");
+	}
+
+	if (args->force) {
+		/* Everything in the app's cgroups, daemons that left its process group included;
+		 * the leader is not there and records the app's status. */
+		char **dirs = NULL;
+		size_t n = 0;
+		if (cgroups_record_read(podfd, &dirs, &n) == 0) {
+			cgroups_kill_all(dirs, n, SIGKILL);
+			cgroups_record_free(dirs, n);
+		}
+	}
+	if (pid > 0) {
+		if (pid_is_app(podfd, (pid_t)pid) && kill((pid_t)pid, sig) < 0 && errno != ESRCH)
+			return s1_error(err, errno, "signalling the app (PID %lld)", pid);
+		return 0;
+	}
+	/* No pid file: the app is not up yet (or run failed); the leader passes SIGTERM on and
+	 * dies of SIGKILL, taking the app with it. */
+	pid_t leader;
+	r = leader_alive(podfd, &leader);
+	if (r == -ESRCH)
+		return 0;
+	if (r < 0)
+		return s1_error(err, 0, "the pod has neither a pid file nor a leader record");
+	if (kill(leader, sig) < 0 && errno != ESRCH)
+		return s1_error(err, errno, "signalling the pod leader (PID %ld)", (long)leader);
+	return 0;
+}
+
+int gc_pod(const struct s1_gc_args *args, struct s1_err *err)
+{
+	int r;
+	(void)args;
+	_cleanup_close_ int podfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (podfd < 0)
+		return s1_error(err, errno, "opening the pod directory");
+	char **dirs = NULL;
+	size_t n = 0;
+	r = cgroups_record_read(podfd, &dirs, &n);
+	if (r == 0) {
+		r = cgroups_remove(dirs, n, err);
+		cgroups_record_free(dirs, n);
+		if (r < 0)
+			return r;
+	} else if (r == -EINVAL) {
+		return s1_error(err, 0, "%s holds a directory that is not this pod's cgroup",
+				S1_CGROUPS_RECORD);
+	} else if (r != -ENOENT) {
+		return s1_error(err, r, "reading %s", S1_CGROUPS_RECORD);
+	}
+	return mount_gc(podfd, err);
+}

@@ -1,0 +1,26 @@
+/* stop: rkt's stage1 entrypoint for rkt stop (see include/stage1c/stopgc.h). */
+#include <stdio.h>
+
+#include "stage1c/log.h"
+#include "stage1c/stopgc.h"
+
+int main(int argc, char **argv)
+{
+	struct s1_stop_args args;
+	struct s1_err err = {0};
+
+	s1_log_init("stop", false);
+	if (stop_parse_args(argc, argv, &args, &err) < 0) {
+		s1_log_error("%s", err.msg);
+		return 254;
+	}
+	if (args.help) {
+		fputs(stop_usage, stdout);
+		return 0;
+	}
+	if (stop_pod(&args, &err) < 0) {
+		s1_log_error("%s", err.msg);
+		return 254;
+	}
+	return 0;
+}

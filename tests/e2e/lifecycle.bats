@@ -1,0 +1,249 @@
+#!/usr/bin/env bats
+# enter, stop and gc on running and exited pods, through the test stage0 as rkt calls them.
+# Also run with the sanitizer entrypoints (scripts/run-tests.sh).
+
+load helpers
+
+setup() {
+	common_setup
+	[ -x "$STAGE1_BIN/enter" ] || skip "no enter entrypoint in $STAGE1_BIN"
+}
+
+teardown() {
+	common_teardown
+}
+
+ISOLATED='{"exec": ["/bin/sh", "-c", "probe ids caps oom cgroup > /tmp/app-view; echo up; exec sleep 60"],
+           "user": "1000", "group": "1000", "supplementaryGIDs": [50],
+           "environment": [{"name": "FOO", "value": "bar baz"}], "workingDirectory": "/home/app",
+           "isolators": [{"name": "os/linux/capabilities-retain-set", "value": {"set": ["CAP_NET_BIND_SERVICE"]}},
+                         {"name": "os/linux/no-new-privileges", "value": true},
+                         {"name": "os/linux/oom-score-adj", "value": 200},
+                         {"name": "resource/memory", "value": {"limit": "64Mi"}}]}'
+
+enter() {
+	run --separate-stderr "$STAGE0" enter --dir "$DATA" "$UUID" "$@"
+}
+
+@test "enter runs a command as the app, with the app's ids, capabilities, OOM score and cgroups" {
+	pod_json "$ISOLATED"
+	prepare
+	start_pod
+	wait_output up
+	enter busybox /bin/probe ids caps oom cgroup
+	[ "$status" -eq 0 ]
+	local app_view
+	# The pod's mounts live in the host's mount namespace: its /tmp is readable from here.
+	app_view=$(cat "$POD/stage1/rootfs/opt/stage2/busybox/rootfs/tmp/app-view")
+	[ -n "$app_view" ]
+	[ "$output" = "$app_view" ]
+	[[ $output == *"uid=1000 gid=1000 euid=1000 egid=1000 groups=50,1000"* ]]
+	[[ $output == *"CapAmb=0000000000000400"* ]]
+	[[ $output == *"NoNewPrivs=1"* ]]
+	[[ $output == *"oom_score_adj=200"* ]]
+	[[ $output == *"stage1-c-$UUID/app"* ]]
+}
+
+@test "enter gives the app's environment and working directory, and no host descriptor" {
+	pod_json "$ISOLATED"
+	prepare
+	start_pod
+	wait_output up
+	HOST_ONLY=1 enter busybox /bin/probe env cwd fds
+	[ "$status" -eq 0 ]
+	[[ $output == *"env=FOO=bar baz"* ]]
+	[[ $output == *"env=AC_APP_NAME=busybox"* ]]
+	[[ $output != *HOST_ONLY* ]]
+	[[ $output == *"cwd=/home/app"* ]]
+	[[ $output == *"fds=0,1,2"* ]]
+}
+
+@test "enter exits with the command's exit code and passes stdin through" {
+	pod_json '{"exec": ["/bin/sleep", "60"]}'
+	prepare
+	start_pod
+	wait_ready
+	run bash -c "echo through | '$STAGE0' enter --dir '$DATA' '$UUID' busybox /bin/sh -c 'cat; exit 9'"
+	[ "$status" -eq 9 ]
+	[ "$output" = through ]
+}
+
+@test "enter refuses a PID that is not the pod's app" {
+	pod_json '{"exec": ["/bin/sleep", "60"]}'
+	prepare
+	start_pod
+	wait_ready
+	run --separate-stderr bash -c "cd '$POD' && '$POD/stage1/rootfs/enter' --pid=$$ --appname=busybox -- /bin/true"
+	[ "$status" -eq 254 ]
+	[[ $stderr == "enter: process $$ is not app \"busybox\" of this pod" ]]
+	run --separate-stderr bash -c "cd '$POD' && '$POD/stage1/rootfs/enter' --pid=999999999 --appname=busybox -- /bin/true"
+	[ "$status" -eq 254 ]
+	[[ $stderr == "enter: --pid=999999999 is not a process id" || $stderr == "enter: process 999999999: no such file or directory" ]]
+}
+
+@test "enter refuses an app that is not in the pod, and a missing command" {
+	pod_json '{"exec": ["/bin/sleep", "60"]}'
+	prepare
+	start_pod
+	wait_ready
+	enter other /bin/true
+	[ "$status" -eq 254 ]
+	[ "$stderr" = 'enter: app "other" is not in the pod' ]
+	enter busybox /bin/nonexistent
+	[ "$status" -eq 254 ]
+	[ "$stderr" = 'enter: can'"'"'t execute "/bin/nonexistent": no such file or directory' ]
+	run --separate-stderr bash -c "cd '$POD' && '$POD/stage1/rootfs/enter' --pid=$(cat "$POD/pid") --appname=busybox --"
+	[ "$status" -eq 254 ]
+	[ "$stderr" = "enter: missing command" ]
+}
+
+@test "the pod leader runs from a sealed copy that no process can rewrite" {
+	pod_json '{"exec": ["/bin/sleep", "60"]}'
+	prepare
+	start_pod
+	wait_ready
+	[[ $(readlink "/proc/$LEADER/exe") == /memfd:stage1-c* ]]
+	local before
+	before=$(sha256sum <"$POD/stage1/rootfs/run")
+	run bash -c "printf x >> /proc/$LEADER/exe"
+	[ "$status" -ne 0 ]
+	[ "$(sha256sum <"$POD/stage1/rootfs/run")" = "$before" ]
+}
+
+@test "a #!/proc/self/exe command through enter cannot reach enter's file on the host" {
+	pod_json '{"exec": ["/bin/sleep", "60"]}'
+	prepare
+	local root=$POD/stage1/rootfs/opt/stage2/busybox/rootfs
+	printf '#!/proc/self/exe\n' >"$root/bin/evil"
+	chmod 755 "$root/bin/evil"
+	start_pod
+	wait_ready
+	local before
+	before=$(sha256sum <"$POD/stage1/rootfs/enter")
+	enter busybox /bin/evil
+	# The kernel ran /proc/self/exe, which is enter's sealed in-memory copy: it fails on its
+	# arguments, and the file on the host is untouched.
+	[ "$status" -eq 254 ]
+	[[ $stderr == enter:* ]]
+	[ "$(sha256sum <"$POD/stage1/rootfs/enter")" = "$before" ]
+}
+
+@test "stop sends SIGTERM to a sleeping app and the status records 143" {
+	pod_json '{"exec": ["/bin/sleep", "60"]}'
+	prepare
+	start_pod
+	wait_ready
+	run "$STAGE0" stop --dir "$DATA" "$UUID"
+	[ "$status" -eq 0 ]
+	wait_exit
+	[ "$EXIT_CODE" -eq 143 ]
+	run pod_status
+	[[ $output == *"app-busybox=143"* ]]
+}
+
+@test "stop --force kills every process of the pod, a setsid daemon included" {
+	pod_json '{"exec": ["/bin/sh", "-c", "setsid sleep 600 & echo daemon=$!; exec sleep 600"]}'
+	prepare
+	start_pod
+	wait_ready
+	for i in $(seq 1 50); do grep -q '^daemon=' "$DATA/out" && break; sleep 0.05; done
+	local daemon
+	daemon=$(sed -n 's/^daemon=//p' "$DATA/out")
+	[ -n "$daemon" ]
+	kill -0 "$daemon"
+	run "$STAGE0" stop --dir "$DATA" --force "$UUID"
+	[ "$status" -eq 0 ]
+	wait_exit
+	[ "$EXIT_CODE" -eq 137 ]
+	[ "$(cat "$POD/stage1/rootfs/rkt/status/busybox")" = 137 ]
+	for i in $(seq 1 50); do kill -0 "$daemon" 2>/dev/null || break; sleep 0.05; done
+	! kill -0 "$daemon" 2>/dev/null
+	local cg
+	for cg in $(pod_cgroups "$UUID"); do
+		[ -z "$(find "$cg" -name cgroup.procs -path '*stage1-c*' ! -path '*/leader/*' -exec cat {} +)" ]
+	done
+}
+
+@test "stop on an exited pod exits 0 quietly" {
+	pod_json '{"exec": ["/bin/true"]}'
+	prepare
+	run_pod
+	[ "$status" -eq 0 ]
+	run --separate-stderr bash -c "cd '$POD' && '$POD/stage1/rootfs/stop' '$UUID' </dev/null"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+}
+
+@test "stop falls back to the leader when the pid file is missing, and refuses a garbled one" {
+	pod_json '{"exec": ["/bin/sleep", "60"]}'
+	prepare
+	start_pod
+	wait_ready
+	echo garbage >"$POD/pid"
+	run --separate-stderr bash -c "cd '$POD' && '$POD/stage1/rootfs/stop' '$UUID' </dev/null"
+	[ "$status" -eq 254 ]
+	[[ $stderr == "stop: the pod's pid file is garbled"* ]]
+	rm "$POD/pid"
+	run bash -c "cd '$POD' && '$POD/stage1/rootfs/stop' '$UUID' </dev/null"
+	[ "$status" -eq 0 ]
+	wait_exit
+	[ "$EXIT_CODE" -eq 143 ]
+}
+
+@test "gc after a normal exit leaves no mount and no cgroup, and a second gc is harmless" {
+	pod_json '{"exec": ["/bin/true"]}'
+	prepare
+	run_pod
+	[ "$status" -eq 0 ]
+	(cd "$POD" && "$POD/stage1/rootfs/gc" --local-config /etc/rkt "$UUID")
+	(cd "$POD" && "$POD/stage1/rootfs/gc" --local-config /etc/rkt "$UUID")
+	[ "$(mounts_under "$POD/")" -eq 0 ]
+	[ -z "$(pod_cgroups "$UUID")" ]
+	gc_pod
+	[ ! -d "$POD" ]
+}
+
+@test "gc after stop --force leaves nothing" {
+	pod_json '{"exec": ["/bin/sh", "-c", "setsid sleep 600 & exec sleep 600"]}'
+	prepare
+	start_pod
+	wait_ready
+	"$STAGE0" stop --dir "$DATA" --force "$UUID"
+	wait_exit
+	gc_pod
+	[ "$(mounts_under "$DATA/")" -eq 0 ]
+	[ -z "$(pod_cgroups "$UUID")" ]
+}
+
+@test "gc cleans up after run was killed at any point of its setup" {
+	local point
+	for point in before-mounts after-root-bind after-mounts app-running; do
+		pod_json '{"exec": ["/bin/sleep", "60"], "isolators": [{"name": "resource/memory", "value": {"limit": "64Mi"}}]}' \
+			'[{"name": "scratch", "kind": "empty"}]' '{"mounts": [{"volume": "scratch", "path": "/scratch"}]}'
+		prepare
+		run env STAGE1C_TEST_KILL_AT=$point "$STAGE0" run-prepared --dir "$DATA" "$UUID"
+		[ "$status" -eq 137 ]
+		# The app, if it started, dies with its leader.
+		if [ -f "$POD/pid" ]; then
+			for i in $(seq 1 50); do kill -0 "$(cat "$POD/pid")" 2>/dev/null || break; sleep 0.05; done
+		fi
+		(cd "$POD" && "$POD/stage1/rootfs/gc" --local-config /etc/rkt "$UUID")
+		[ "$(mounts_under "$POD/")" -eq 0 ] || { echo "mounts left after a kill at $point" >&2; false; }
+		[ -z "$(pod_cgroups "$UUID")" ] || { echo "cgroups left after a kill at $point" >&2; false; }
+		(cd "$POD" && "$POD/stage1/rootfs/gc" --local-config /etc/rkt "$UUID")
+		gc_pod
+	done
+}
+
+@test "gc does not need the pod to stay where run saw it" {
+	pod_json '{"exec": ["/bin/sleep", "60"]}'
+	prepare
+	run env STAGE1C_TEST_KILL_AT=app-running "$STAGE0" run-prepared --dir "$DATA" "$UUID"
+	[ "$status" -eq 137 ]
+	mkdir -p "$DATA/pods/exited-garbage"
+	mv "$POD" "$DATA/pods/exited-garbage/$UUID"
+	local moved=$DATA/pods/exited-garbage/$UUID
+	(cd "$moved" && "$moved/stage1/rootfs/gc" --local-config /etc/rkt "$UUID")
+	[ "$(mounts_under "$moved/")" -eq 0 ]
+	[ -z "$(pod_cgroups "$UUID")" ]
+}
