@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "stage1c/cgroupjoin.h"
-#include "stage1c/cgroups.h"
+#include "stage1c/cgroup.h"
 #include "stage1c/confine.h"
 #include "stage1c/env.h"
 #include "stage1c/exec.h"
@@ -49,7 +49,7 @@ struct pod_ctx {
 static void pod_ctx_free(struct pod_ctx *c)
 {
 	confine_close_fds(&c->confine);
-	cgroups_plan_free(&c->cgroups);
+	cgroup_plan_free(&c->cgroups);
 	manifest_pod_free(&c->pod);
 	manifest_image_free(&c->image);
 	user_ids_free(&c->ids);
@@ -132,11 +132,11 @@ static int setup_cgroups(struct pod_ctx *c, const char *uuid, struct s1_err *err
 				       .has_shares = iso->has_cpu_shares,
 				       .shares = iso->cpu_shares};
 	_cleanup_free_ char *name = s1_xasprintf("stage1-c-%s", uuid);
-	int r = cgroups_plan_current(name, &lim, &c->cgroups, err);
-	if (r < 0 || (r = cgroups_record_write(c->podfd, &c->cgroups, err)) < 0)
+	int r = cgroup_plan_build_current(name, &lim, &c->cgroups, err);
+	if (r < 0 || (r = cgroup_record_write(c->podfd, S1_CGROUP_RECORD, &c->cgroups, err)) < 0)
 		return r;
 	s1_test_point("before-cgroups");
-	if ((r = cgroups_apply(&c->cgroups, err)) < 0)
+	if ((r = cgroup_plan_apply(&c->cgroups, err)) < 0)
 		return r;
 	c->cgroups_made = true;
 	if (c->cgroups.subcgroup) {
@@ -148,7 +148,7 @@ static int setup_cgroups(struct pod_ctx *c, const char *uuid, struct s1_err *err
 	if ((r = cgroupjoin_record(c->podfd, c->cgroups.app_procs, c->cgroups.n_app_procs, err)) <
 	    0)
 		return r;
-	return cgroups_open_app_procs(&c->cgroups, c->confine.cgroup_fds, S1_MAX_CGROUP_FDS,
+	return cgroup_plan_open_app_procs(&c->cgroups, c->confine.cgroup_fds, S1_MAX_CGROUP_FDS,
 				      &c->confine.n_cgroup_fds, err);
 }
 
@@ -246,8 +246,7 @@ static int start_and_supervise(struct pod_ctx *c, const sigset_t *set, struct s1
 	if (podstate_write_status(c->podfd, c->ra->name, code, &werr) < 0)
 		s1_warn("%s", werr.msg);
 	/* The pod has exited: what the app left running in its cgroups goes with it. */
-	if (cgroups_kill_all(c->cgroups.dirs, c->cgroups.n_dirs, SIGKILL) > 0)
-		s1_debug("killed what the app left running");
+	cgroup_kill_all(c->cgroups.dirs, c->cgroups.n_dirs, SIGKILL);
 	if (run_handler(c, "post-stop", &werr) < 0)
 		s1_warn("%s", werr.msg);
 	return code;
@@ -311,7 +310,7 @@ int run_pod(const struct s1_run_args *args, struct s1_err *err)
 
 	r = run_in_ctx(&c, args, err);
 	if (r < 0 && c.cgroups_made)
-		cgroups_undo(&c.cgroups);
+		cgroup_plan_undo(&c.cgroups);
 	/* Success or failure, the app's mounts go with the pod leader: nothing stays mounted. */
 	if (c.rootfd >= 0 && mount_root_teardown(c.rootfd) < 0)
 		s1_warn("can't unmount the app's rootfs: %s", s1_strerror(errno));

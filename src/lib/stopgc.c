@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "stage1c/args.h"
-#include "stage1c/cgroups.h"
+#include "stage1c/cgroup.h"
 #include "stage1c/log.h"
 #include "stage1c/mount.h"
 #include "stage1c/names.h"
@@ -140,9 +140,9 @@ int stop_pod(const struct s1_stop_args *args, struct s1_err *err)
 		 * the leader is not there and records the app's status. */
 		char **dirs = NULL;
 		size_t n = 0;
-		if (cgroups_record_read(podfd, &dirs, &n) == 0) {
-			cgroups_kill_all(dirs, n, SIGKILL);
-			cgroups_record_free(dirs, n);
+		if (cgroup_record_read(podfd, S1_CGROUP_RECORD, &dirs, &n) == 0) {
+			cgroup_kill_all(dirs, n, SIGKILL);
+			cgroup_record_free(dirs, n);
 		}
 	}
 	if (pid > 0) {
@@ -172,17 +172,17 @@ int gc_pod(const struct s1_gc_args *args, struct s1_err *err)
 		return s1_error(err, errno, "opening the pod directory");
 	char **dirs = NULL;
 	size_t n = 0;
-	r = cgroups_record_read(podfd, &dirs, &n);
+	r = cgroup_record_read(podfd, S1_CGROUP_RECORD, &dirs, &n);
 	if (r == 0) {
-		r = cgroups_remove(dirs, n, err);
-		cgroups_record_free(dirs, n);
+		r = cgroup_remove(dirs, n, err);
+		cgroup_record_free(dirs, n);
 		if (r < 0)
 			return r;
 	} else if (r == -EINVAL) {
 		return s1_error(err, 0, "%s holds a directory that is not this pod's cgroup",
-				S1_CGROUPS_RECORD);
+				S1_CGROUP_RECORD);
 	} else if (r != -ENOENT) {
-		return s1_error(err, r, "reading %s", S1_CGROUPS_RECORD);
+		return s1_error(err, r, "reading %s", S1_CGROUP_RECORD);
 	}
 	return mount_gc(podfd, err);
 }
