@@ -151,7 +151,7 @@ int args_parse_run(int argc, char **argv, struct s1_run_args *args, struct s1_er
 	    {"dns-conf-mode", S1_FLAG_STRING, &dns},
 	    {"ipc", S1_FLAG_STRING, &ipc},
 	};
-	int first, r;
+	int first = 0, r;
 	if ((r = args_parse_flags(argc, argv, flags, S1_ARRAY_SIZE(flags), &first, err)) < 0)
 		return r;
 	if (args->help)

@@ -89,7 +89,7 @@ static int parse_one(const struct s1_isolator *is, bool disable_seccomp, struct 
 {
 	const char *n = is->name;
 	json_t *v = is->value;
-	int64_t x;
+	int64_t x = 0;
 	int r;
 
 	if (strcmp(n, "os/linux/capabilities-retain-set") == 0) {

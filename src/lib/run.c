@@ -149,7 +149,7 @@ static int setup_cgroups(struct pod_ctx *c, const char *uuid, struct s1_err *err
 	    0)
 		return r;
 	return cgroup_plan_open_app_procs(&c->cgroups, c->confine.cgroup_fds, S1_MAX_CGROUP_FDS,
-				      &c->confine.n_cgroup_fds, err);
+					  &c->confine.n_cgroup_fds, err);
 }
 
 static const struct s1_event_handler *find_handler(const struct s1_app *app, const char *name)

@@ -95,7 +95,7 @@ static int lookup_id(int rootfd, const char *what, const char *spec, const char 
 
 int user_lookup_uid(int rootfd, const char *user, uid_t *uid, struct s1_err *err)
 {
-	unsigned id;
+	unsigned id = 0;
 	int r = lookup_id(rootfd, "user", user, "/etc/passwd", &id, err);
 	if (r == 0)
 		*uid = id;
@@ -104,7 +104,7 @@ int user_lookup_uid(int rootfd, const char *user, uid_t *uid, struct s1_err *err
 
 int user_lookup_gid(int rootfd, const char *group, gid_t *gid, struct s1_err *err)
 {
-	unsigned id;
+	unsigned id = 0;
 	int r = lookup_id(rootfd, "group", group, "/etc/group", &id, err);
 	if (r == 0)
 		*gid = id;
