@@ -75,6 +75,9 @@ int s1_write_file_atomic(int dirfd, const char *name, const char *content, size_
 /* Parse a whole decimal string into a long long within [min, max]. Returns 0 or -EINVAL/-ERANGE. */
 int s1_parse_ll(const char *s, long long min, long long max, long long *out);
 
+/* A copy of s[0..len) with mountinfo's octal escapes (\040 for a space) undone. */
+char *s1_unescape_octal(const char *s, size_t len);
+
 /* Fault injection for the gc tests: with STAGE1C_TEST_KILL_AT=name in the environment, the
  * process SIGKILLs itself at the point of that name (a stand-in for a crash or an OOM kill). */
 void s1_test_point(const char *name);

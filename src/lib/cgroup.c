@@ -96,24 +96,6 @@ struct cg_hier {
 	char *start;	   /* prefix + mount point + the start cgroup below the mount's root */
 };
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static char *unescape_octal(const char *s, size_t len)
-{
-	char *out = s1_xmalloc(len + 1), *o = out;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '\\' && i + 3 < len && s[i + 1] >= '0' && s[i + 1] <= '3' &&
-		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
-			*o++ = (char)(((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) |
-				      (s[i + 3] - '0'));
-			i += 3;
-		} else {
-			*o++ = s[i];
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
 static void mounts_free(struct cg_mount *m, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -171,8 +153,8 @@ static int parse_mountinfo(const char *text, struct cg_mount **out, size_t *n, s
 			if (v1 || v2) {
 				m = s1_xrealloc(m, (nm + 1) * sizeof(*m));
 				m[nm].v2 = v2;
-				m[nm].root = unescape_octal(f[3], fl[3]);
-				m[nm].point = unescape_octal(f[4], fl[4]);
+				m[nm].root = s1_unescape_octal(f[3], fl[3]);
+				m[nm].point = s1_unescape_octal(f[4], fl[4]);
 				m[nm].opts = xstrndup(f[dash + 3], fl[dash + 3]);
 				nm++;
 			}

@@ -37,22 +37,6 @@ static int remount_readonly_path(const char *path)
 	return mount(NULL, path, NULL, flags, NULL) < 0 ? -errno : 0;
 }
 
-/* Unescape the octal sequences (\040 for a space) of a mountinfo path in place. */
-static void unescape_mountinfo(char *s)
-{
-	char *o = s;
-	for (char *p = s; *p; p++) {
-		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
-		    p[3] >= '0' && p[3] <= '7') {
-			*o++ = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
-			p += 3;
-		} else {
-			*o++ = *p;
-		}
-	}
-	*o = '\0';
-}
-
 static int remount_submounts_readonly(const char *top)
 {
 	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
@@ -63,10 +47,10 @@ static int remount_submounts_readonly(const char *top)
 	size_t cap = 0;
 	int r = 0;
 	while (getline(&line, &cap, f) > 0) {
-		char mp[4096];
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+		char raw[4096];
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", raw) != 1)
 			continue;
-		unescape_mountinfo(mp);
+		_cleanup_free_ char *mp = s1_unescape_octal(raw, strlen(raw));
 		if (strncmp(mp, top, tlen) == 0 && mp[tlen] == '/') {
 			int q = remount_readonly_path(mp);
 			if (q < 0 && r == 0)

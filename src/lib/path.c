@@ -251,22 +251,31 @@ static int split_last(const char *path, char **parent, char **name)
 	return 0;
 }
 
+/* The parent directory of path (made like mkdir -p) open for *at() calls, and the last
+ * component's name. */
+static int open_parent_made(int rootfd, const char *path, mode_t mode, char **name)
+{
+	_cleanup_free_ char *parent = NULL;
+	if (split_last(path, &parent, name) < 0)
+		return -ENOENT;
+	_cleanup_close_ int pfd = path_mkdir_in_root(rootfd, parent, mode);
+	if (pfd < 0)
+		return pfd;
+	/* pfd is O_PATH: mkdirat and openat need a real directory fd. */
+	char p[S1_FD_PATH_MAX];
+	int dfd = open(path_fd(pfd, p), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return dfd < 0 ? -errno : dfd;
+}
+
 int path_mkdir_in_root(int rootfd, const char *path, mode_t mode)
 {
 	int fd = path_open_in_root(rootfd, path, O_PATH | O_DIRECTORY);
 	if (fd != -ENOENT)
 		return fd;
-	_cleanup_free_ char *parent = NULL, *name = NULL;
-	if (split_last(path, &parent, &name) < 0)
-		return -ENOENT;
-	_cleanup_close_ int pfd = path_mkdir_in_root(rootfd, parent, mode);
-	if (pfd < 0)
-		return pfd;
-	/* pfd is O_PATH: mkdirat needs a real directory fd. */
-	char p[S1_FD_PATH_MAX];
-	_cleanup_close_ int dfd = open(path_fd(pfd, p), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_free_ char *name = NULL;
+	_cleanup_close_ int dfd = open_parent_made(rootfd, path, mode, &name);
 	if (dfd < 0)
-		return -errno;
+		return dfd;
 	if (mkdirat(dfd, name, mode) < 0 && errno != EEXIST)
 		return -errno;
 	fd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -281,16 +290,10 @@ int path_ensure_in_root(int rootfd, const char *path, enum s1_path_kind kind)
 	if (kind == S1_PATH_DIR)
 		return path_mkdir_in_root(rootfd, path, 0755);
 
-	_cleanup_free_ char *parent = NULL, *name = NULL;
-	if (split_last(path, &parent, &name) < 0)
-		return -ENOENT;
-	_cleanup_close_ int pfd = path_mkdir_in_root(rootfd, parent, 0755);
-	if (pfd < 0)
-		return pfd;
-	char p[S1_FD_PATH_MAX];
-	_cleanup_close_ int dfd = open(path_fd(pfd, p), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_free_ char *name = NULL;
+	_cleanup_close_ int dfd = open_parent_made(rootfd, path, 0755, &name);
 	if (dfd < 0)
-		return -errno;
+		return dfd;
 	/* O_EXCL|O_NOFOLLOW: a dangling symlink in the last place fails instead of being followed
 	 * out of the root. */
 	int f = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);

@@ -152,6 +152,21 @@ static int setup_cgroups(struct pod_ctx *c, const char *uuid, struct s1_err *err
 					  &c->confine.n_cgroup_fds, err);
 }
 
+/* A process of the app (the app itself or an event handler): its root, ids, environment,
+ * working directory and confinement. */
+static int start_in_app(struct pod_ctx *c, const char *path, char *const *argv, pid_t *pid,
+			struct s1_err *err)
+{
+	struct s1_spawn spec = {.rootfd = c->rootfd,
+				.workdir = c->app->working_directory,
+				.path = path,
+				.argv = argv,
+				.envp = c->envp,
+				.ids = &c->ids,
+				.confine = &c->confine};
+	return spawn_in_root(&spec, pid, err);
+}
+
 static const struct s1_event_handler *find_handler(const struct s1_app *app, const char *name)
 {
 	for (size_t i = 0; i < app->n_event_handlers; i++)
@@ -170,15 +185,8 @@ static int run_handler(struct pod_ctx *c, const char *name, struct s1_err *err)
 	    c->rootfd, h->exec[0], c->app->working_directory, env_get(c->envp, "PATH"), err);
 	if (!path)
 		return s1_error_wrap(err, "%s handler", name);
-	struct s1_spawn spec = {.rootfd = c->rootfd,
-				.workdir = c->app->working_directory,
-				.path = path,
-				.argv = h->exec,
-				.envp = c->envp,
-				.ids = &c->ids,
-				.confine = &c->confine};
 	pid_t pid;
-	int r = spawn_in_root(&spec, &pid, err);
+	int r = start_in_app(c, path, h->exec, &pid, err);
 	if (r < 0)
 		return s1_error_wrap(err, "%s handler", name);
 	int code = spawn_wait(pid);
@@ -220,15 +228,8 @@ static int supervise(pid_t app, const sigset_t *set)
 
 static int start_and_supervise(struct pod_ctx *c, const sigset_t *set, struct s1_err *err)
 {
-	struct s1_spawn spec = {.rootfd = c->rootfd,
-				.workdir = c->app->working_directory,
-				.path = c->exec_path,
-				.argv = c->app->exec,
-				.envp = c->envp,
-				.ids = &c->ids,
-				.confine = &c->confine};
 	pid_t pid;
-	int r = spawn_in_root(&spec, &pid, err);
+	int r = start_in_app(c, c->exec_path, c->app->exec, &pid, err);
 	if (r < 0)
 		return r;
 	s1_debug("app \"%s\" started as PID %ld", c->ra->name, (long)pid);

@@ -146,3 +146,20 @@ void s1_test_point(const char *name)
 	if (at && strcmp(at, name) == 0)
 		raise(SIGKILL);
 }
+
+char *s1_unescape_octal(const char *s, size_t len)
+{
+	char *out = s1_xmalloc(len + 1), *o = out;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\\' && i + 3 < len && s[i + 1] >= '0' && s[i + 1] <= '3' &&
+		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
+			*o++ = (char)(((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) |
+				      (s[i + 3] - '0'));
+			i += 3;
+		} else {
+			*o++ = s[i];
+		}
+	}
+	*o = '\0';
+	return out;
+}
