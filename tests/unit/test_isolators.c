@@ -1,0 +1,199 @@
+/* Unit tests for isolator decoding and the capability sets computed from it. */
+#include <jansson.h>
+#include <linux/capability.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "stage1c/confine.h"
+#include "stage1c/isolators.h"
+#include "stage1c/manifest.h"
+
+#define BIT(c) (1ULL << (c))
+
+/* Parse an app section holding the given isolators JSON array into iso. */
+static int parse(const char *isolators_json, bool disable_seccomp, struct s1_isolators *iso,
+		 struct s1_err *err)
+{
+	char text[4096];
+	snprintf(
+	    text, sizeof(text),
+	    "{\"acKind\":\"ImageManifest\",\"acVersion\":\"0.8.11\",\"name\":\"example.com/a\","
+	    "\"app\":{\"exec\":[\"/a\"],\"user\":\"0\",\"group\":\"0\",\"isolators\":%s}}",
+	    isolators_json);
+	struct s1_image_manifest im;
+	int r = manifest_image_parse(text, strlen(text), &im, err);
+	if (r < 0)
+		return r;
+	r = isolators_parse(&im.app, NULL, disable_seccomp, iso, err);
+	manifest_image_free(&im);
+	return r;
+}
+
+static void test_default_set(void **state)
+{
+	(void)state;
+	uint64_t d = confine_default_caps();
+	assert_int_equal(__builtin_popcountll(d), 14);
+	assert_true(d & BIT(CAP_SYS_CHROOT));
+	assert_true(d & BIT(CAP_NET_BIND_SERVICE));
+	assert_false(d & BIT(CAP_SYS_ADMIN));
+	assert_false(d & BIT(CAP_SYS_PTRACE));
+	assert_int_equal(d, 0xa80425fbULL);
+}
+
+static void test_no_isolator(void **state)
+{
+	(void)state;
+	struct s1_isolators iso;
+	struct s1_err err = {0};
+	struct s1_confine c;
+	assert_int_equal(parse("[]", false, &iso, &err), 0);
+	confine_compute(&iso, false, 0, &c);
+	assert_int_equal(c.bounding, confine_default_caps());
+	assert_int_equal(c.granted, confine_default_caps());
+	assert_false(c.ambient);
+	/* The default set must not turn a non-root user into root. */
+	confine_compute(&iso, false, 1000, &c);
+	assert_int_equal(c.bounding, confine_default_caps());
+	assert_int_equal(c.granted, 0);
+	assert_false(c.ambient);
+}
+
+static void test_retain_set(void **state)
+{
+	(void)state;
+	struct s1_isolators iso;
+	struct s1_err err = {0};
+	struct s1_confine c;
+	assert_int_equal(parse("[{\"name\":\"os/linux/capabilities-retain-set\",\"value\":{\"set\":"
+			       "[\"CAP_NET_BIND_SERVICE\",\"CAP_SYS_ADMIN\"]}}]",
+			       false, &iso, &err),
+			 0);
+	confine_compute(&iso, false, 0, &c);
+	assert_int_equal(c.bounding, BIT(CAP_NET_BIND_SERVICE) | BIT(CAP_SYS_ADMIN));
+	assert_int_equal(c.granted, c.bounding);
+	confine_compute(&iso, false, 1000, &c);
+	assert_int_equal(c.granted, c.bounding);
+	assert_true(c.ambient);
+}
+
+static void test_remove_set(void **state)
+{
+	(void)state;
+	struct s1_isolators iso;
+	struct s1_err err = {0};
+	struct s1_confine c;
+	assert_int_equal(parse("[{\"name\":\"os/linux/capabilities-remove-set\",\"value\":{\"set\":"
+			       "[\"CAP_NET_RAW\",\"CAP_SYS_ADMIN\"]}}]",
+			       false, &iso, &err),
+			 0);
+	confine_compute(&iso, false, 0, &c);
+	assert_int_equal(c.bounding, confine_default_caps() & ~BIT(CAP_NET_RAW));
+	confine_compute(&iso, false, 1000, &c);
+	assert_int_equal(c.granted, 0);
+	assert_false(c.ambient);
+}
+
+static void test_disable_restriction(void **state)
+{
+	(void)state;
+	struct s1_isolators iso;
+	struct s1_err err = {0};
+	struct s1_confine c;
+	assert_int_equal(parse("[{\"name\":\"os/linux/capabilities-retain-set\",\"value\":{\"set\":"
+			       "[\"CAP_CHOWN\"]}}]",
+			       false, &iso, &err),
+			 0);
+	confine_compute(&iso, true, 0, &c);
+	assert_true(c.keep_caps);
+}
+
+static void test_bad_inputs(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *json, *message;
+	} cases[] = {
+	    {"[{\"name\":\"os/linux/capabilities-retain-set\",\"value\":{\"set\":[\"CAP_X\"]}}]",
+	     "unknown capability \"CAP_X\""},
+	    {"[{\"name\":\"os/linux/"
+	     "capabilities-retain-set\",\"value\":{\"set\":[\"cap_chown\"]}}]",
+	     "unknown capability \"cap_chown\""},
+	    {"[{\"name\":\"os/linux/capabilities-retain-set\",\"value\":{\"set\":[\"10\"]}}]",
+	     "unknown capability \"10\""},
+	    {"[{\"name\":\"os/linux/capabilities-retain-set\",\"value\":{\"set\":[]}}]",
+	     "value must be"},
+	    {"[{\"name\":\"os/linux/capabilities-retain-set\",\"value\":{\"set\":[\"CAP_CHOWN\"]}},"
+	     "{\"name\":\"os/linux/capabilities-remove-set\",\"value\":{\"set\":[\"CAP_KILL\"]}}]",
+	     "mutually exclusive"},
+	    {"[{\"name\":\"os/linux/oom-score-adj\",\"value\":-1001}]", "out of range"},
+	    {"[{\"name\":\"os/linux/oom-score-adj\",\"value\":\"5\"}]", "must be an integer"},
+	    {"[{\"name\":\"os/linux/cpu-shares\",\"value\":1}]", "out of range"},
+	    {"[{\"name\":\"os/linux/no-new-privileges\",\"value\":1}]", "true or false"},
+	    {"[{\"name\":\"resource/memory\",\"value\":{\"limit\":\"64K\"}}]", "resource/memory"},
+	    {"[{\"name\":\"resource/memory\",\"value\":{\"limit\":\"-1Mi\"}}]", "positive"},
+	    {"[{\"name\":\"resource/memory\",\"value\":{\"limit\":\"100\"}}]", "4096 bytes"},
+	    {"[{\"name\":\"resource/cpu\",\"value\":\"1\"}]", "must be an object"},
+	    {"[{\"name\":\"os/linux/seccomp-remove-set\",\"value\":{\"set\":[\"reboot\"]}}]",
+	     "seccomp"},
+	    {"[{\"name\":\"os/linux/selinux-context\",\"value\":{\"user\":\"u\"}}]", "selinux"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct s1_isolators iso;
+		struct s1_err err = {0};
+		if (parse(cases[i].json, false, &iso, &err) >= 0)
+			fail_msg("accepted: %s", cases[i].json);
+		if (!strstr(err.msg, cases[i].message))
+			fail_msg("%s: message \"%s\" lacks \"%s\"", cases[i].json, err.msg,
+				 cases[i].message);
+	}
+}
+
+static void test_limits_and_seccomp_opt_out(void **state)
+{
+	(void)state;
+	struct s1_isolators iso;
+	struct s1_err err = {0};
+	assert_int_equal(
+	    parse("[{\"name\":\"resource/"
+		  "memory\",\"value\":{\"request\":\"32Mi\",\"limit\":\"64M\"}},"
+		  "{\"name\":\"resource/cpu\",\"value\":{\"request\":\"250m\",\"limit\":\"1.5\"}},"
+		  "{\"name\":\"os/linux/cpu-shares\",\"value\":512},"
+		  "{\"name\":\"os/linux/oom-score-adj\",\"value\":-500},"
+		  "{\"name\":\"os/linux/no-new-privileges\",\"value\":true},"
+		  "{\"name\":\"os/linux/seccomp-retain-set\",\"value\":{\"set\":[\"@rkt/"
+		  "default-whitelist\"]}}]",
+		  true, &iso, &err),
+	    0);
+	assert_true(iso.has_memory_limit);
+	assert_int_equal(iso.memory_limit_bytes, 64000000);
+	assert_true(iso.has_cpu_limit);
+	assert_int_equal(iso.cpu_limit_milli, 1500);
+	assert_int_equal(iso.cpu_shares, 512);
+	assert_int_equal(iso.oom_score_adj, -500);
+	assert_true(iso.no_new_privs);
+	/* A request alone sets no limit. */
+	assert_int_equal(parse("[{\"name\":\"resource/memory\",\"value\":{\"request\":\"1Gi\"}}]",
+			       false, &iso, &err),
+			 0);
+	assert_false(iso.has_memory_limit);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_default_set),
+	    cmocka_unit_test(test_no_isolator),
+	    cmocka_unit_test(test_retain_set),
+	    cmocka_unit_test(test_remove_set),
+	    cmocka_unit_test(test_disable_restriction),
+	    cmocka_unit_test(test_bad_inputs),
+	    cmocka_unit_test(test_limits_and_seccomp_opt_out),
+	};
+	return cmocka_run_group_tests_name("isolators", tests, NULL, NULL);
+}
