@@ -1,5 +1,5 @@
-/* The app's cgroup membership, recorded by run for enter: the cgroup.procs files the app
- * joined, one per hierarchy. */
+/* The app's cgroup membership, recorded by run for enter: the files the app joined through,
+ * one per hierarchy ("tasks" on v1, "cgroup.procs" on v2). */
 #ifndef STAGE1C_CGROUPJOIN_H
 #define STAGE1C_CGROUPJOIN_H
 
@@ -11,7 +11,7 @@
 
 int cgroupjoin_record(int podfd, char *const *procs, size_t n, struct s1_err *err);
 
-/* Open (O_WRONLY) every recorded cgroup.procs; a pod without the record has none. */
+/* Open (O_WRONLY) every recorded file; a pod without the record has none. */
 int cgroupjoin_open_app(int podfd, int *fds, size_t max, size_t *n, struct s1_err *err);
 
 #endif

@@ -22,8 +22,10 @@ struct s1_confine {
 	bool no_new_privs;
 	bool has_oom_score_adj;
 	int oom_score_adj;
-	int cgroup_fds[S1_MAX_CGROUP_FDS]; /* cgroup.procs files the process joins */
+	int cgroup_fds[S1_MAX_CGROUP_FDS]; /* files the process joins through, writing "0" */
 	size_t n_cgroup_fds;
+	int cgroup2_dir; /* -1, or the v2 cgroup a child is created in (clone3 CLONE_INTO_CGROUP) */
+	int cgroup2_procs; /* -1, or that cgroup's cgroup.procs, written where clone3 cannot */
 };
 
 /* appc's default set: CAP_AUDIT_WRITE, CAP_CHOWN, … CAP_SYS_CHROOT (14 capabilities). */
@@ -37,8 +39,9 @@ void confine_compute(const struct s1_isolators *iso, bool disable_caps, uid_t ui
 
 /* In the forked child, in this order: before the uid change (cgroups, OOM score, bounding
  * set, keep-caps), then after it (capability sets, ambient, no-new-privs). Only raw system
- * calls: no allocation. Return 0 or -errno. */
-int confine_before_setuid(const struct s1_confine *c);
+ * calls: no allocation. in_cgroup2: the child was created in cgroup2_dir already. Return 0
+ * or -errno. */
+int confine_before_setuid(const struct s1_confine *c, bool in_cgroup2);
 int confine_after_setuid(const struct s1_confine *c);
 
 /* Close the cgroup.procs descriptors (in the leader, once the app has joined). */

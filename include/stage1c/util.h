@@ -54,6 +54,7 @@ void *s1_xmalloc(size_t n);
 void *s1_xcalloc(size_t n, size_t size);
 void *s1_xrealloc(void *p, size_t n);
 char *s1_xstrdup(const char *s);
+char *s1_xstrndup(const char *s, size_t n);
 char *s1_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 bool s1_str_has_prefix(const char *s, const char *prefix);

@@ -358,7 +358,10 @@ static void plan_v1(struct s1_cgroup_plan *p, const struct cg_hier *h, const cha
 		       s1_xasprintf("%s/cpuset.mems", h->start), "cpuset");
 	}
 	plan_v1_limits(p, pod, memory, cpu, lim);
-	strv_push(&p->app_procs, &p->n_app_procs, s1_xasprintf("%s/cgroup.procs", pod));
+	/* The app's child joins by writing "0" to "tasks", which moves only the (single) calling
+	 * thread: unlike "cgroup.procs" that does not take the kernel's threadgroup lock, whose
+	 * write side waits for an RCU grace period (about 8 ms per pod start here). */
+	strv_push(&p->app_procs, &p->n_app_procs, s1_xasprintf("%s/tasks", pod));
 }
 
 /* The unified hierarchy: <start>/<pod>/leader holds the leader, <start>/<pod>/app the app and
@@ -386,8 +389,11 @@ static void plan_v2(struct s1_cgroup_plan *p, const struct cg_hier *h, const cha
 		add_op(p, S1_CGROUP_REQUIRE, s1_xstrdup(h->start), s1_xstrdup(ctrl[i]), what[i]);
 	add_op(p, S1_CGROUP_MKDIR, s1_xstrdup(pod), NULL, "creating the pod cgroup");
 	add_op(p, S1_CGROUP_MKDIR, s1_xasprintf("%s/leader", pod), NULL, "creating the pod cgroup");
-	add_op(p, S1_CGROUP_JOIN, s1_xasprintf("%s/leader/cgroup.procs", pod),
-	       s1_xasprintf("%s/cgroup.procs", h->start), "moving the pod leader");
+	/* The leader moves (and pays the migration's RCU grace period) only when the start
+	 * cgroup must delegate controllers, which it cannot while holding the leader. */
+	if (nc > 0)
+		add_op(p, S1_CGROUP_JOIN, s1_xasprintf("%s/leader/cgroup.procs", pod),
+		       s1_xasprintf("%s/cgroup.procs", h->start), "moving the pod leader");
 	for (size_t i = 0; i < nc; i++)
 		add_op(p, S1_CGROUP_ENABLE, s1_xstrdup(h->start), s1_xstrdup(ctrl[i]), what[i]);
 	for (size_t i = 0; i < nc; i++)

@@ -1,5 +1,6 @@
 /* The record of the app's cgroups, so that enter's commands join the app's cgroups. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,11 +37,13 @@ int cgroupjoin_open_app(int podfd, int *fds, size_t max, size_t *n, struct s1_er
 		return s1_error(err, r, "reading %s", S1_APP_CGROUPS_RECORD);
 	char *save = NULL;
 	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		/* Only cgroup.procs files under a cgroup file system, never anything else. */
-		static const char suffix[] = "/cgroup.procs";
-		size_t l = strlen(line), sl = sizeof(suffix) - 1;
-		if (line[0] != '/' || l <= sl || strcmp(line + l - sl, suffix) != 0 ||
-		    strstr(line, "/../"))
+		/* Only a cgroup's "cgroup.procs" (v2) or "tasks" (v1) file, never anything else. */
+		static const char procs[] = "/cgroup.procs", tasks[] = "/tasks";
+		size_t l = strlen(line), pl = sizeof(procs) - 1, tl = sizeof(tasks) - 1;
+		bool ok = line[0] == '/' && !strstr(line, "/../") &&
+			  ((l > pl && strcmp(line + l - pl, procs) == 0) ||
+			   (l > tl && strcmp(line + l - tl, tasks) == 0));
+		if (!ok)
 			r = s1_error(err, 0, "%s: bad entry \"%s\"", S1_APP_CGROUPS_RECORD, line);
 		else if (*n == max)
 			r = s1_error(err, 0, "%s: too many entries", S1_APP_CGROUPS_RECORD);

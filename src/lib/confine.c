@@ -27,6 +27,7 @@ void confine_compute(const struct s1_isolators *iso, bool disable_caps, uid_t ui
 		     struct s1_confine *c)
 {
 	memset(c, 0, sizeof(*c));
+	c->cgroup2_dir = c->cgroup2_procs = -1;
 	c->no_new_privs = iso->no_new_privs;
 	c->has_oom_score_adj = iso->has_oom_score_adj;
 	c->oom_score_adj = iso->oom_score_adj;
@@ -71,10 +72,15 @@ static int capset_all(uint64_t set)
 	return syscall(SYS_capset, &hdr, data) < 0 ? -errno : 0;
 }
 
-int confine_before_setuid(const struct s1_confine *c)
+int confine_before_setuid(const struct s1_confine *c, bool in_cgroup2)
 {
 	for (size_t i = 0; i < c->n_cgroup_fds; i++) {
 		int r = write_str(c->cgroup_fds[i], "0");
+		if (r < 0)
+			return r;
+	}
+	if (!in_cgroup2 && c->cgroup2_procs >= 0) {
+		int r = write_str(c->cgroup2_procs, "0");
 		if (r < 0)
 			return r;
 	}
@@ -133,6 +139,11 @@ void confine_close_fds(struct s1_confine *c)
 	for (size_t i = 0; i < c->n_cgroup_fds; i++)
 		close(c->cgroup_fds[i]);
 	c->n_cgroup_fds = 0;
+	if (c->cgroup2_dir >= 0)
+		close(c->cgroup2_dir);
+	if (c->cgroup2_procs >= 0)
+		close(c->cgroup2_procs);
+	c->cgroup2_dir = c->cgroup2_procs = -1;
 }
 
 int confine_record_write(int podfd, const struct s1_confine *c, struct s1_err *err)
@@ -155,6 +166,7 @@ int confine_record_read(int podfd, struct s1_confine *c, struct s1_err *err)
 	unsigned long long bnd, gr;
 	int keep, amb, nnp, has_oom, oom;
 	memset(c, 0, sizeof(*c));
+	c->cgroup2_dir = c->cgroup2_procs = -1;
 	int n = sscanf(text,
 		       "keep_caps %d\nbounding %llx\ngranted %llx\nambient %d\nno_new_privs %d\n"
 		       "oom_score_adj %d %d",

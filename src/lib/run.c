@@ -148,8 +148,24 @@ static int setup_cgroups(struct pod_ctx *c, const char *uuid, struct s1_err *err
 	if ((r = cgroupjoin_record(c->podfd, c->cgroups.app_procs, c->cgroups.n_app_procs, err)) <
 	    0)
 		return r;
-	return cgroup_plan_open_app_procs(&c->cgroups, c->confine.cgroup_fds, S1_MAX_CGROUP_FDS,
-					  &c->confine.n_cgroup_fds, err);
+	if ((r = cgroup_plan_open_app_procs(&c->cgroups, c->confine.cgroup_fds, S1_MAX_CGROUP_FDS,
+					    &c->confine.n_cgroup_fds, err)) < 0)
+		return r;
+	/* The v2 cgroup (its file is cgroup.procs; v1's are tasks): the app is created in it. */
+	for (size_t i = 0; i < c->cgroups.n_app_procs; i++) {
+		const char *p = c->cgroups.app_procs[i];
+		const char *slash = strrchr(p, '/');
+		if (strcmp(slash, "/cgroup.procs") != 0)
+			continue;
+		_cleanup_free_ char *dir = s1_xstrndup(p, (size_t)(slash - p));
+		c->confine.cgroup2_dir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (c->confine.cgroup2_dir < 0)
+			return s1_error(err, errno, "opening cgroup %s", dir);
+		c->confine.cgroup2_procs = c->confine.cgroup_fds[i];
+		c->confine.cgroup_fds[i] = c->confine.cgroup_fds[--c->confine.n_cgroup_fds];
+		break;
+	}
+	return 0;
 }
 
 /* A process of the app (the app itself or an event handler): its root, ids, environment,
@@ -248,6 +264,12 @@ static int start_and_supervise(struct pod_ctx *c, const sigset_t *set, struct s1
 		s1_warn("%s", werr.msg);
 	/* The pod has exited: what the app left running in its cgroups goes with it. */
 	cgroup_kill_all(c->cgroups.dirs, c->cgroups.n_dirs, SIGKILL);
+	/* Linux kills a process cloned into a v2 cgroup after a cgroup.kill there (seen on
+	 * 6.18): the post-stop handler joins by moving instead. */
+	if (c->confine.cgroup2_dir >= 0) {
+		close(c->confine.cgroup2_dir);
+		c->confine.cgroup2_dir = -1;
+	}
 	if (run_handler(c, "post-stop", &werr) < 0)
 		s1_warn("%s", werr.msg);
 	return code;
@@ -298,7 +320,8 @@ static int run_in_ctx(struct pod_ctx *c, const struct s1_run_args *args, struct 
 
 int run_pod(const struct s1_run_args *args, struct s1_err *err)
 {
-	struct pod_ctx c = {.podfd = -1, .rootfd = -1};
+	struct pod_ctx c = {
+	    .podfd = -1, .rootfd = -1, .confine = {.cgroup2_dir = -1, .cgroup2_procs = -1}};
 	int r;
 
 	if ((r = check_lock_fd(err)) < 0 || (r = podstate_check_uuid(args->uuid, err)) < 0)

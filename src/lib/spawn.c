@@ -2,6 +2,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/sched.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,7 +90,7 @@ static void reset_signals(void)
 
 /* Enter the root and exec. Returns only on failure: the step that failed, errno in *e.
  * leader > 0: tie the process to that parent with PR_SET_PDEATHSIG. */
-static int enter_and_exec(const struct s1_spawn *spec, pid_t leader, int *e)
+static int enter_and_exec(const struct s1_spawn *spec, pid_t leader, bool in_cgroup2, int *e)
 {
 	const struct s1_ids *ids = spec->ids;
 	int r;
@@ -95,7 +98,7 @@ static int enter_and_exec(const struct s1_spawn *spec, pid_t leader, int *e)
 	reset_signals();
 	if (mark_fds_cloexec() < 0)
 		return *e = errno, STEP_FDS;
-	if (spec->confine && (r = confine_before_setuid(spec->confine)) < 0) {
+	if (spec->confine && (r = confine_before_setuid(spec->confine, in_cgroup2)) < 0) {
 		*e = -r;
 		return STEP_CONFINE;
 	}
@@ -135,10 +138,31 @@ static int report_error(const struct s1_spawn *spec, int step, int e, struct s1_
 	return s1_error(err, e, "%s", step_name(step));
 }
 
+/* fork(), or where a v2 cgroup is given, clone3 straight into it: a process created in its
+ * cgroup is not migrated, and a migration waits for an RCU grace period (milliseconds). */
+static pid_t fork_into_cgroup(int cgroup_dir, bool *in_cgroup)
+{
+	*in_cgroup = false;
+	if (cgroup_dir >= 0) {
+		struct clone_args args = {
+		    .flags = CLONE_INTO_CGROUP,
+		    .exit_signal = SIGCHLD,
+		    .cgroup = (uint64_t)cgroup_dir,
+		};
+		long pid = syscall(SYS_clone3, &args, sizeof(args));
+		if (pid >= 0) {
+			*in_cgroup = true;
+			return (pid_t)pid;
+		}
+		/* Before Linux 5.7, or a cgroup clone3 cannot use: the child joins by itself. */
+	}
+	return fork();
+}
+
 int spawn_exec_in_root(const struct s1_spawn *spec, struct s1_err *err)
 {
 	int e;
-	int step = enter_and_exec(spec, 0, &e);
+	int step = enter_and_exec(spec, 0, false, &e);
 	return report_error(spec, step, e, err);
 }
 
@@ -148,7 +172,8 @@ int spawn_in_root(const struct s1_spawn *spec, pid_t *pid_out, struct s1_err *er
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return s1_error(err, errno, "pipe");
 	pid_t leader = getpid();
-	pid_t pid = fork();
+	bool in_cgroup2 = false;
+	pid_t pid = fork_into_cgroup(spec->confine ? spec->confine->cgroup2_dir : -1, &in_cgroup2);
 	if (pid < 0) {
 		int e = errno;
 		close(p[0]);
@@ -158,7 +183,7 @@ int spawn_in_root(const struct s1_spawn *spec, pid_t *pid_out, struct s1_err *er
 	if (pid == 0) {
 		close(p[0]);
 		struct child_report rep;
-		rep.step = enter_and_exec(spec, leader, &rep.err);
+		rep.step = enter_and_exec(spec, leader, in_cgroup2, &rep.err);
 		(void)!write(p[1], &rep, sizeof(rep));
 		_exit(127);
 	}

@@ -41,6 +41,11 @@ char *s1_xstrdup(const char *s)
 	return check_alloc(strdup(s));
 }
 
+char *s1_xstrndup(const char *s, size_t n)
+{
+	return check_alloc(strndup(s, n));
+}
+
 char *s1_xasprintf(const char *fmt, ...)
 {
 	char *s = NULL;

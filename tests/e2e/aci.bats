@@ -6,7 +6,7 @@
 bats_require_minimum_version 1.5.0
 
 setup_file() {
-	: "${BUILD:?BUILD must name the absolute build directory}"
+	BUILD=${BUILD:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/build}
 	FILE_TMP=$(mktemp -d "${TMPDIR:-/tmp}/aci-e2e.XXXXXX")
 	export FILE_TMP ACIPACK=$BUILD/bin-host/acipack MANIFEST=$BUILD/aci/manifest
 	export IMG=$FILE_TMP/stage1.aci SOURCE_DATE_EPOCH=1577836800 TZ=UTC

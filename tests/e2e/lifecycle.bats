@@ -142,7 +142,8 @@ enter() {
 }
 
 @test "stop --force kills every process of the pod, a setsid daemon included" {
-	pod_json '{"exec": ["/bin/sh", "-c", "setsid sleep 600 & echo daemon=$!; exec sleep 600"]}'
+	pod_json '{"exec": ["/bin/sh", "-c", "setsid sleep 600 & echo daemon=$!; exec sleep 600"],
+	           "eventHandlers": [{"name": "post-stop", "exec": ["/bin/true"]}]}'
 	prepare
 	start_pod
 	wait_ready
@@ -158,6 +159,8 @@ enter() {
 	[ "$(cat "$POD/stage1/rootfs/rkt/status/busybox")" = 137 ]
 	for i in $(seq 1 50); do kill -0 "$daemon" 2>/dev/null || break; sleep 0.05; done
 	! kill -0 "$daemon" 2>/dev/null
+	# The post-stop handler still runs, in the app's cgroups, after they were killed.
+	! grep -q post-stop "$DATA/err"
 	local cg
 	for cg in $(pod_cgroups "$UUID"); do
 		[ -z "$(find "$cg" -name cgroup.procs -path '*stage1-c*' ! -path '*/leader/*' -exec cat {} +)" ]
