@@ -220,7 +220,7 @@ enter() {
 
 @test "gc cleans up after run was killed at any point of its setup" {
 	local point
-	for point in before-mounts after-root-bind after-mounts app-running; do
+	for point in before-cgroups before-mounts after-root-bind after-mounts app-running; do
 		pod_json '{"exec": ["/bin/sleep", "60"], "isolators": [{"name": "resource/memory", "value": {"limit": "64Mi"}}]}' \
 			'[{"name": "scratch", "kind": "empty"}]' '{"mounts": [{"volume": "scratch", "path": "/scratch"}]}'
 		prepare
