@@ -333,8 +333,14 @@ int run_pod(const struct s1_run_args *args, struct s1_err *err)
 		s1_warn("--mds-token is ignored: no metadata service is registered");
 
 	r = run_in_ctx(&c, args, err);
-	if (r < 0 && c.cgroups_made)
-		cgroup_plan_undo(&c.cgroups);
+	if (r < 0 && c.cgroups_made) {
+		/* The leader steps out; what a pre-start handler left behind is killed with the
+		 * cgroups. Whatever cannot go now stays recorded for gc. */
+		struct s1_err uerr = {0};
+		cgroup_plan_leave(&c.cgroups);
+		if (cgroup_remove(c.cgroups.dirs, c.cgroups.n_dirs, &uerr) < 0)
+			s1_warn("%s", uerr.msg);
+	}
 	/* Success or failure, the app's mounts go with the pod leader: nothing stays mounted. */
 	if (c.rootfd >= 0 && mount_root_teardown(c.rootfd) < 0)
 		s1_warn("can't unmount the app's rootfs: %s", s1_strerror(errno));

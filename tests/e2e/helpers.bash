@@ -164,3 +164,15 @@ gc_pod() {
 probe_value() {
 	printf '%s\n' "$output" | sed -n "s/^$1=//p" | head -n1
 }
+
+# assert_dead PID: within 2.5 s the process is gone, or a zombie that only its reaper keeps.
+assert_dead() {
+	local i st
+	for i in $(seq 1 50); do
+		st=$(ps -o stat= -p "$1" 2>/dev/null) || return 0
+		[[ $st == Z* ]] && return 0
+		sleep 0.05
+	done
+	echo "process $1 is still alive ($st): $(ps -o args= -p "$1")" >&2
+	return 1
+}

@@ -157,10 +157,9 @@ enter() {
 	wait_exit
 	[ "$EXIT_CODE" -eq 137 ]
 	[ "$(cat "$POD/stage1/rootfs/rkt/status/busybox")" = 137 ]
-	for i in $(seq 1 50); do kill -0 "$daemon" 2>/dev/null || break; sleep 0.05; done
-	! kill -0 "$daemon" 2>/dev/null
+	assert_dead "$daemon"
 	# The post-stop handler still runs, in the app's cgroups, after they were killed.
-	! grep -q post-stop "$DATA/err"
+	run ! grep -q post-stop "$DATA/err"
 	local cg
 	for cg in $(pod_cgroups "$UUID"); do
 		[ -z "$(find "$cg" -name cgroup.procs -path '*stage1-c*' ! -path '*/leader/*' -exec cat {} +)" ]

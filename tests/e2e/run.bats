@@ -343,11 +343,7 @@ teardown() {
 	pid=$(cat "$POD/pid")
 	kill -KILL "$LEADER"
 	wait_exit || true
-	for i in $(seq 1 50); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	! kill -0 "$pid" 2>/dev/null
+	assert_dead "$pid"
 	# A leader killed outright cannot unmount: rkt gc does it, as the test stage0 does here.
 	"$STAGE0" gc --dir "$DATA" "$UUID"
 	[ "$(mounts_under "$DATA/")" -eq 0 ]
@@ -443,6 +439,22 @@ teardown() {
 	run_pod
 	assert_one_line_error 'pre-start handler "/bin/false" exited with status 1'
 	[ ! -e "$POD/pid" ]
+}
+
+@test "a pre-start handler that fails leaving a daemon takes it and the pod's cgroups with it" {
+	mkdir "$DATA/vol"
+	pod_json '{"exec": ["/bin/true"], "eventHandlers": [{"name": "pre-start",
+		"exec": ["/bin/sh", "-c", "setsid sleep 1000 </dev/null >/dev/null 2>&1 & echo $! >/data/daemon; exit 3"]}]}' \
+		"[{\"name\": \"data\", \"kind\": \"host\", \"source\": \"$DATA/vol\"}]" \
+		'{"mounts": [{"volume": "data", "path": "/data"}]}'
+	prepare
+	run_pod
+	assert_one_line_error 'pre-start handler "/bin/sh" exited with status 3'
+	local daemon
+	daemon=$(cat "$DATA/vol/daemon")
+	[ -n "$daemon" ]
+	assert_dead "$daemon"
+	[ -z "$(pod_cgroups "$UUID")" ]
 }
 
 @test "the host's mount propagation is left as it was" {
