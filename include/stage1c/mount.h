@@ -9,7 +9,8 @@
 
 /* Bind the app's rootfs (pod-relative path) onto itself as a private mount, so that every
  * mount made for the app hangs below one mount that is ours and propagates nowhere. Returns
- * an O_PATH fd of that mount's root or <0 with err set. */
+ * an O_PATH fd of that mount's root or <0 with err set. mount_record_base comes first: a
+ * failure after the bind undoes it the way gc would. */
 int mount_root_setup(int podfd, const char *rootfs_rel, struct s1_err *err);
 
 /* Apply the plan below rootfd (as returned by mount_root_setup). podfd anchors pod-relative

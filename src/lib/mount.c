@@ -91,8 +91,11 @@ int mount_root_setup(int podfd, const char *rootfs_rel, struct s1_err *err)
 		return s1_error(err, errno, "bind mount of the app rootfs %s", rootfs_rel);
 	int top = path_open_in_root(podfd, rootfs_rel, O_PATH | O_DIRECTORY);
 	if (top < 0) {
+		/* Not through fd: that is the mount below ours (rkt's overlay, say). Only what
+		 * stands above the recorded base goes; if even that fails, gc finds it. */
+		struct s1_err gerr = {0};
 		s1_error(err, top, "app rootfs %s", rootfs_rel);
-		umount2(path_fd(fd, p), MNT_DETACH);
+		mount_gc(podfd, &gerr);
 		return top;
 	}
 	if (mount(NULL, path_fd(top, p), NULL, MS_PRIVATE | MS_REC, NULL) < 0) {
