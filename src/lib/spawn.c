@@ -198,6 +198,13 @@ int spawn_in_root(const struct s1_spawn *spec, pid_t *pid_out, struct s1_err *er
 		*pid_out = pid;
 		return 0;
 	}
+	if (n < 0) {
+		/* We cannot tell whether it reached exec: it must not run unsupervised. */
+		int e = errno;
+		kill(pid, SIGKILL);
+		spawn_wait(pid);
+		return s1_error(err, e, "reading the setup report of \"%s\"", spec->argv[0]);
+	}
 	spawn_wait(pid);
 	if (n != (ssize_t)sizeof(rep))
 		return s1_error(err, 0, "can't execute \"%s\": the child died during setup",
