@@ -22,6 +22,7 @@ struct s1_confine {
 	bool no_new_privs;
 	bool has_oom_score_adj;
 	int oom_score_adj;
+	char oom_score_adj_text[16];	   /* formatted in advance: the child only writes it */
 	int cgroup_fds[S1_MAX_CGROUP_FDS]; /* files the process joins through, writing "0" */
 	size_t n_cgroup_fds;
 	int cgroup2_dir; /* -1, or the v2 cgroup a child is created in (clone3 CLONE_INTO_CGROUP) */

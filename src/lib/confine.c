@@ -23,14 +23,20 @@ uint64_t confine_default_caps(void)
 	       BIT(CAP_SETFCAP) | BIT(CAP_SYS_CHROOT);
 }
 
+static void set_oom_score_adj(struct s1_confine *c, bool has, int value)
+{
+	c->has_oom_score_adj = has;
+	c->oom_score_adj = value;
+	snprintf(c->oom_score_adj_text, sizeof(c->oom_score_adj_text), "%d", value);
+}
+
 void confine_compute(const struct s1_isolators *iso, bool disable_caps, uid_t uid,
 		     struct s1_confine *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->cgroup2_dir = c->cgroup2_procs = -1;
 	c->no_new_privs = iso->no_new_privs;
-	c->has_oom_score_adj = iso->has_oom_score_adj;
-	c->oom_score_adj = iso->oom_score_adj;
+	set_oom_score_adj(c, iso->has_oom_score_adj, iso->oom_score_adj);
 	if (disable_caps) {
 		c->keep_caps = true;
 		return;
@@ -85,12 +91,10 @@ int confine_before_setuid(const struct s1_confine *c, bool in_cgroup2)
 			return r;
 	}
 	if (c->has_oom_score_adj) {
-		char buf[16];
-		snprintf(buf, sizeof(buf), "%d", c->oom_score_adj);
 		int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 		if (fd < 0)
 			return -errno;
-		int r = write_str(fd, buf);
+		int r = write_str(fd, c->oom_score_adj_text);
 		close(fd);
 		if (r < 0)
 			return r;
@@ -179,7 +183,6 @@ int confine_record_read(int podfd, struct s1_confine *c, struct s1_err *err)
 	c->granted = gr;
 	c->ambient = amb;
 	c->no_new_privs = nnp;
-	c->has_oom_score_adj = has_oom;
-	c->oom_score_adj = oom;
+	set_oom_score_adj(c, has_oom, oom);
 	return 0;
 }

@@ -101,7 +101,7 @@ static int enter_in_ctx(struct enter_ctx *c, const struct s1_enter_args *args, s
 	const struct s1_app *app = manifest_effective_app(c->ra, &c->im);
 	if ((c->root = open_app_root(c->podfd, args, err)) < 0)
 		return c->root;
-	if ((r = user_resolve(c->root, app, &c->ids, err)) < 0)
+	if ((r = user_record_read(c->podfd, &c->ids, err)) < 0)
 		return r;
 
 	_cleanup_free_ char *text = NULL;

@@ -306,6 +306,7 @@ static int run_in_ctx(struct pod_ctx *c, const struct s1_run_args *args, struct 
 	signal(SIGPIPE, SIG_IGN);
 
 	if ((r = podstate_write_leader(c->podfd, getpid(), err)) < 0 ||
+	    (r = user_record_write(c->podfd, &c->ids, err)) < 0 ||
 	    (r = confine_record_write(c->podfd, &c->confine, err)) < 0)
 		return r;
 	if ((r = setup_cgroups(c, args->uuid, err)) < 0)

@@ -2,10 +2,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "stage1c/path.h"
+#include "stage1c/podstate.h"
 #include "stage1c/user.h"
 #include "stage1c/util.h"
 
@@ -135,4 +138,66 @@ void user_ids_free(struct s1_ids *ids)
 {
 	free(ids->groups);
 	memset(ids, 0, sizeof(*ids));
+}
+
+#define RECORD_NAME "ids"
+#define RECORD_MAX_GROUPS 65536
+
+/* "uid gid n g1 ... gn\n": the primary group is g1, as in struct s1_ids. */
+int user_record_write(int podfd, const struct s1_ids *ids, struct s1_err *err)
+{
+	size_t cap = 64 + ids->n_groups * 11;
+	_cleanup_free_ char *buf = s1_xmalloc(cap);
+	size_t len = (size_t)snprintf(buf, cap, "%u %u %zu", (unsigned)ids->uid, (unsigned)ids->gid,
+				      ids->n_groups);
+	for (size_t i = 0; i < ids->n_groups; i++)
+		len += (size_t)snprintf(buf + len, cap - len, " %u", (unsigned)ids->groups[i]);
+	snprintf(buf + len, cap - len, "\n");
+	return podstate_write_own(podfd, RECORD_NAME, buf, err);
+}
+
+static bool next_id(const char **p, unsigned long long max, unsigned long long *v)
+{
+	char *end;
+	if (**p != ' ' || (*p)[1] < '0' || (*p)[1] > '9')
+		return false;
+	errno = 0;
+	*v = strtoull(*p + 1, &end, 10);
+	if (errno || *v > max)
+		return false;
+	*p = end;
+	return true;
+}
+
+int user_record_read(int podfd, struct s1_ids *ids, struct s1_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	memset(ids, 0, sizeof(*ids));
+	int r = s1_read_file_at(podfd, S1_OWN_DIR "/" RECORD_NAME, 1u << 20, &text, NULL);
+	if (r < 0)
+		return s1_error(err, r, "reading the app's ids record");
+	/* A leading space lets next_id read every field the same way. */
+	_cleanup_free_ char *line = s1_xasprintf(" %s", text);
+	const char *p = line;
+	unsigned long long uid, gid, n, g;
+	if (!next_id(&p, UINT32_MAX - 1, &uid) || !next_id(&p, UINT32_MAX - 1, &gid) ||
+	    !next_id(&p, RECORD_MAX_GROUPS, &n))
+		return s1_error(err, 0, "malformed ids record %s/%s", S1_OWN_DIR, RECORD_NAME);
+	ids->groups = s1_xcalloc(n ? n : 1, sizeof(*ids->groups));
+	for (size_t i = 0; i < n; i++) {
+		if (!next_id(&p, UINT32_MAX - 1, &g)) {
+			user_ids_free(ids);
+			return s1_error(err, 0, "malformed ids record %s/%s", S1_OWN_DIR,
+					RECORD_NAME);
+		}
+		ids->groups[i] = (gid_t)g;
+	}
+	if (*p && strcmp(p, "\n") != 0) {
+		user_ids_free(ids);
+		return s1_error(err, 0, "malformed ids record %s/%s", S1_OWN_DIR, RECORD_NAME);
+	}
+	ids->uid = (uid_t)uid;
+	ids->gid = (gid_t)gid;
+	ids->n_groups = (size_t)n;
+	return 0;
 }

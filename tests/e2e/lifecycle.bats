@@ -44,6 +44,21 @@ enter() {
 	[[ $output == *"stage1-c-$UUID/app"* ]]
 }
 
+@test "enter runs as the ids run gave the app, whatever the app wrote to its /etc/passwd since" {
+	# The image's user "app" is 1000; then the name is made to mean root, as a root process
+	# of the pod could do.
+	pod_json '{"exec": ["/bin/sh", "-c", "echo up; exec sleep 60"], "user": "app", "group": "app"}'
+	prepare
+	start_pod
+	wait_output up
+	local root=$POD/stage1/rootfs/opt/stage2/busybox/rootfs
+	printf 'app:x:0:0::/:/bin/sh\n' >"$root/etc/passwd"
+	printf 'app:x:0:\n' >"$root/etc/group"
+	enter busybox /bin/probe ids
+	[ "$status" -eq 0 ]
+	[[ $output == *"uid=1000 gid=1000 euid=1000 egid=1000 groups=1000"* ]]
+}
+
 @test "enter gives the app's environment and working directory, and no host descriptor" {
 	pod_json "$ISOLATED"
 	prepare

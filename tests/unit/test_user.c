@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "stage1c/path.h"
+#include "stage1c/podstate.h"
 #include "stage1c/user.h"
 #include "stage1c/util.h"
 
@@ -331,12 +332,58 @@ static void test_resolve_groups(void **state)
 	assert_null(ids.groups);
 }
 
+/* enter reads back exactly the ids run gave the app, and refuses a damaged record. */
+static void test_ids_record(void **state)
+{
+	struct fixture *f = *state;
+	int podfd = f->emptyfd;
+	struct s1_err err = {0};
+	gid_t groups[] = {1001, 10, 50, 0};
+	struct s1_ids ids = {.uid = 1000, .gid = 1001, .groups = groups, .n_groups = 4};
+	assert_int_equal(user_record_write(podfd, &ids, &err), 0);
+	struct s1_ids back;
+	assert_int_equal(user_record_read(podfd, &back, &err), 0);
+	assert_int_equal(back.uid, 1000);
+	assert_int_equal(back.gid, 1001);
+	assert_int_equal(back.n_groups, 4);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(back.groups[i], groups[i]);
+	user_ids_free(&back);
+
+	/* The largest valid ids survive the round trip. */
+	gid_t big[] = {4294967294u};
+	struct s1_ids max = {.uid = 4294967294u, .gid = 4294967294u, .groups = big, .n_groups = 1};
+	assert_int_equal(user_record_write(podfd, &max, &err), 0);
+	assert_int_equal(user_record_read(podfd, &back, &err), 0);
+	assert_int_equal(back.uid, 4294967294u);
+	assert_int_equal(back.groups[0], 4294967294u);
+	user_ids_free(&back);
+
+	static const char *const bad[] = {
+	    "",		 "1000",	   "1000 1001",	  "1000 1001 2 1001", "1000 1001 1 1001 7",
+	    "-1 0 0",	 "4294967295 0 0", "1000 1001 x", "1000  1001 0",     "1000 1001 99999999",
+	    "0 0 1 1\n2"};
+	_cleanup_free_ char *path = s1_xasprintf("%s/" S1_OWN_DIR "/ids", f->empty);
+	for (size_t i = 0; i < S1_ARRAY_SIZE(bad); i++) {
+		mk_file(f->empty, S1_OWN_DIR "/ids", bad[i]);
+		memset(&err, 0, sizeof(err));
+		if (user_record_read(podfd, &back, &err) == 0)
+			fail_msg("record \"%s\" was accepted", bad[i]);
+		assert_contains(err.msg, "malformed ids record");
+		assert_null(back.groups);
+	}
+	unlink(path);
+	assert_true(user_record_read(podfd, &back, &err) < 0);
+	assert_contains(err.msg, "reading the app's ids record");
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 	    T(test_numeric_ids),     T(test_names_from_the_rootfs),  T(test_root_without_files),
 	    T(test_owner_of_a_path), T(test_hostile_database_links), T(test_resolve_groups),
+	    T(test_ids_record),
 	};
 #undef T
 	return cmocka_run_group_tests_name("user", tests, NULL, NULL);
