@@ -111,6 +111,10 @@ int cgroup_record_write(int podfd, const char *name, const struct s1_cgroup_plan
 int cgroup_record_read(int podfd, const char *name, char ***dirs, size_t *n);
 void cgroup_record_free(char **dirs, size_t n);
 
+/* Whether path is the "cgroup.procs" or "tasks" file of a stage1-c pod cgroup or its app
+ * leaf, on a cgroup file system: the only files enter writes its command's PID to. */
+bool cgroup_is_app_join_file(const char *path);
+
 /* Signal every process of the app's cgroups in the record (recursively: sub-cgroups the app
  * made count; the leader's leaf does not), each process once. With SIGKILL, v2's cgroup.kill
  * is used where it exists. Acts on nothing if any record line is not a stage1-c pod cgroup

@@ -40,6 +40,11 @@ int podstate_read_leader(int podfd, pid_t *pid, unsigned long long *starttime);
 /* Field 22 of /proc/PID/stat: tells a PID's process from a later one reusing the number. */
 int podstate_proc_starttime(pid_t pid, unsigned long long *starttime);
 
+/* An O_PATH fd of process pid's root, if that is the directory rel (resolved inside the pod
+ * directory): the check that a PID is still the pod's app. -ESRCH when the process is gone,
+ * -EXDEV when its root is another directory, else -errno of opening rel. */
+int podstate_open_pid_root(int podfd, const char *rel, pid_t pid);
+
 /* Check that the UUID names the pod directory we run in (its base name). */
 int podstate_check_uuid(const char *uuid, struct s1_err *err);
 

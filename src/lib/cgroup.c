@@ -843,6 +843,16 @@ static ssize_t record_check(char *const *dirs, size_t n, enum line_kind *kinds)
 	return -1;
 }
 
+bool cgroup_is_app_join_file(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash || (strcmp(slash, "/cgroup.procs") != 0 && strcmp(slash, "/tasks") != 0))
+		return false;
+	_cleanup_free_ char *dir = xstrndup(path, (size_t)(slash - path));
+	enum line_kind kind;
+	return record_line_ok(dir, &kind) && kind != LINE_LEADER && on_cgroupfs(dir);
+}
+
 static bool record_has(char *const *dirs, size_t n, const char *base, const char *leaf)
 {
 	size_t bl = strlen(base);

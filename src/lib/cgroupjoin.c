@@ -1,10 +1,10 @@
 /* The record of the app's cgroups, so that enter's commands join the app's cgroups. */
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "stage1c/cgroup.h"
 #include "stage1c/cgroupjoin.h"
 #include "stage1c/podstate.h"
 #include "stage1c/util.h"
@@ -37,17 +37,12 @@ int cgroupjoin_open_app(int podfd, int *fds, size_t max, size_t *n, struct s1_er
 		return s1_error(err, r, "reading %s", S1_APP_CGROUPS_RECORD);
 	char *save = NULL;
 	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		/* Only a cgroup's "cgroup.procs" (v2) or "tasks" (v1) file, never anything else. */
-		static const char procs[] = "/cgroup.procs", tasks[] = "/tasks";
-		size_t l = strlen(line), pl = sizeof(procs) - 1, tl = sizeof(tasks) - 1;
-		bool ok = line[0] == '/' && !strstr(line, "/../") &&
-			  ((l > pl && strcmp(line + l - pl, procs) == 0) ||
-			   (l > tl && strcmp(line + l - tl, tasks) == 0));
-		if (!ok)
+		/* Only the join file of a pod cgroup, never anything else the record could name. */
+		if (!cgroup_is_app_join_file(line))
 			r = s1_error(err, 0, "%s: bad entry \"%s\"", S1_APP_CGROUPS_RECORD, line);
 		else if (*n == max)
 			r = s1_error(err, 0, "%s: too many entries", S1_APP_CGROUPS_RECORD);
-		else if ((fds[*n] = open(line, O_WRONLY | O_CLOEXEC)) < 0)
+		else if ((fds[*n] = open(line, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 			r = s1_error(err, errno, "opening %s", line);
 		else {
 			(*n)++;

@@ -60,22 +60,16 @@ int enter_parse_args(int argc, char **argv, struct s1_enter_args *args, struct s
 /* The process's root must be the very directory that is the app's rootfs in this pod. */
 static int open_app_root(int podfd, const struct s1_enter_args *args, struct s1_err *err)
 {
-	char proc_root[64];
-	snprintf(proc_root, sizeof(proc_root), "/proc/%ld/root", (long)args->pid);
-	_cleanup_close_ int root = open(proc_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0)
-		return s1_error(err, errno, "process %ld", (long)args->pid);
 	_cleanup_free_ char *rel = podstate_app_rootfs(args->app);
-	_cleanup_close_ int mine = path_open_in_root(podfd, rel, O_PATH | O_DIRECTORY);
-	struct stat a, b;
-	if (mine < 0)
-		return s1_error(err, mine, "app rootfs %s", rel);
-	if (fstat(root, &a) < 0 || fstat(mine, &b) < 0)
-		return s1_error(err, errno, "stat");
-	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+	int fd = podstate_open_pid_root(podfd, rel, args->pid);
+	if (fd == -EXDEV)
 		return s1_error(err, 0, "process %ld is not app \"%s\" of this pod",
 				(long)args->pid, args->app);
-	return steal_fd(&root);
+	if (fd == -ESRCH)
+		return s1_error(err, 0, "process %ld does not exist", (long)args->pid);
+	if (fd < 0)
+		return s1_error(err, fd, "app rootfs %s", rel);
+	return fd;
 }
 
 struct enter_ctx {

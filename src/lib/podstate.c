@@ -173,3 +173,21 @@ int podstate_load_manifests(int podfd, const char *app, struct s1_pod_manifest *
 		return s1_error(err, 0, "app \"%s\" has no exec", (*ra)->name);
 	return 0;
 }
+
+int podstate_open_pid_root(int podfd, const char *rel, pid_t pid)
+{
+	char proc_root[64];
+	snprintf(proc_root, sizeof(proc_root), "/proc/%ld/root", (long)pid);
+	_cleanup_close_ int root = open(proc_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	_cleanup_close_ int mine = path_open_in_root(podfd, rel, O_PATH | O_DIRECTORY);
+	if (mine < 0)
+		return mine;
+	struct stat a, b;
+	if (fstat(root, &a) < 0 || fstat(mine, &b) < 0)
+		return -errno;
+	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		return -EXDEV;
+	return steal_fd(&root);
+}

@@ -82,11 +82,6 @@ static bool pod_is_running(int podfd)
  * the leader record, or its root is the app's rootfs. */
 static bool pid_is_app(int podfd, pid_t pid)
 {
-	char proc_root[64];
-	snprintf(proc_root, sizeof(proc_root), "/proc/%ld/root", (long)pid);
-	_cleanup_close_ int root = open(proc_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0)
-		return false;
 	_cleanup_free_ char *text = NULL;
 	if (s1_read_file_at(podfd, "stage1-c/mounts", 4096, &text, NULL) < 0)
 		return false;
@@ -94,10 +89,8 @@ static bool pid_is_app(int podfd, pid_t pid)
 	long base;
 	if (sscanf(text, "%ld %4095s", &base, rel) != 2)
 		return false;
-	_cleanup_close_ int mine = openat(podfd, rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	struct stat a, b;
-	return mine >= 0 && fstat(root, &a) == 0 && fstat(mine, &b) == 0 && a.st_dev == b.st_dev &&
-	       a.st_ino == b.st_ino;
+	_cleanup_close_ int root = podstate_open_pid_root(podfd, rel, pid);
+	return root >= 0;
 }
 
 static int leader_alive(int podfd, pid_t *pid)

@@ -93,7 +93,7 @@ enter() {
 	[[ $stderr == "enter: process $$ is not app \"busybox\" of this pod" ]]
 	run --separate-stderr bash -c "cd '$POD' && '$POD/stage1/rootfs/enter' --pid=999999999 --appname=busybox -- /bin/true"
 	[ "$status" -eq 254 ]
-	[[ $stderr == "enter: --pid=999999999 is not a process id" || $stderr == "enter: process 999999999: no such file or directory" ]]
+	[[ $stderr == "enter: --pid=999999999 is not a process id" || $stderr == "enter: process 999999999 does not exist" ]]
 }
 
 @test "enter refuses an app that is not in the pod, and a missing command" {
@@ -110,6 +110,22 @@ enter() {
 	run --separate-stderr bash -c "cd '$POD' && '$POD/stage1/rootfs/enter' --pid=$(cat "$POD/pid") --appname=busybox --"
 	[ "$status" -eq 254 ]
 	[ "$stderr" = "enter: missing command" ]
+}
+
+@test "enter joins only the pod's app cgroups, whatever the record says" {
+	pod_json '{"exec": ["/bin/sleep", "60"]}'
+	prepare
+	start_pod
+	wait_ready
+	local rec=$POD/stage1-c/app-cgroups leader_procs
+	leader_procs=$(sed -n 's|/app/cgroup.procs$|/leader/cgroup.procs|p; s|/tasks$|/leader/tasks|p' "$rec" | head -n1)
+	[ -n "$leader_procs" ]
+	for bad in /sys/fs/cgroup/memory/tasks "$leader_procs" /etc/passwd; do
+		printf '%s\n' "$bad" >"$rec"
+		enter busybox /bin/true
+		[ "$status" -eq 254 ]
+		[ "$stderr" = "enter: stage1-c/app-cgroups: bad entry \"$bad\"" ]
+	done
 }
 
 @test "the pod leader runs from a sealed copy that no process can rewrite" {

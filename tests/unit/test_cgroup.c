@@ -727,6 +727,48 @@ static void test_remove_refuses_foreign(void **state)
 	assert_int_equal(access(ours, F_OK), -1);
 }
 
+/* enter writes its command's PID only to the join files of the pod's app cgroups. */
+static void test_app_join_file(void **state)
+{
+	struct tree *t = *state;
+	static const char *const good[] = {
+	    "/sys/fs/cgroup/memory/" POD "/tasks",
+	    "/sys/fs/cgroup/unified/start/" POD "/app/cgroup.procs",
+	    "/sys/fs/cgroup/" POD "/cgroup.procs",
+	};
+	static const char *const bad[] = {
+	    "/sys/fs/cgroup/" POD "/leader/cgroup.procs", /* the leader's, not the app's */
+	    "/sys/fs/cgroup/" POD "/app/memory.max",
+	    "/sys/fs/cgroup/" POD "/app/cgroup.procs/",
+	    "/sys/fs/cgroup/" POD "/other/cgroup.procs",
+	    "/sys/fs/cgroup/cgroup.procs",
+	    "/sys/fs/cgroup/memory/tasks",
+	    "/sys/fs/cgroup/memory/" POD "/../tasks",
+	    "/sys/fs/cgroup/memory/" POD "/./tasks",
+	    "/etc/" POD "/tasks/x",
+	    "tasks",
+	    "",
+	};
+	for (size_t i = 0; i < S1_ARRAY_SIZE(good); i++) {
+		_cleanup_free_ char *p = at(t, good[i]);
+		if (!cgroup_is_app_join_file(p))
+			fail_msg("refused %s", p);
+	}
+	for (size_t i = 0; i < S1_ARRAY_SIZE(bad); i++) {
+		_cleanup_free_ char *p = at(t, bad[i]);
+		if (cgroup_is_app_join_file(p))
+			fail_msg("accepted %s", p);
+	}
+	/* Outside the test prefix, and then on the real system, off any cgroup file system. */
+	assert_false(cgroup_is_app_join_file("/sys/fs/cgroup/" POD "/cgroup.procs"));
+	_cleanup_free_ char *dir = at(t, "/sys/fs/cgroup/memory/" POD);
+	_cleanup_free_ char *file = at(t, "/sys/fs/cgroup/memory/" POD "/tasks");
+	mkdirs(dir);
+	cgroup_set_root_prefix(NULL);
+	assert_false(cgroup_is_app_join_file(file));
+	cgroup_set_root_prefix(t->root);
+}
+
 static void test_remove_missing_is_success(void **state)
 {
 	struct tree *t = *state;
@@ -1011,6 +1053,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_apply_undoes_on_error, tree_setup, tree_teardown),
 	    cmocka_unit_test_setup_teardown(test_record_round_trip, tree_setup, tree_teardown),
 	    cmocka_unit_test_setup_teardown(test_remove_refuses_foreign, tree_setup, tree_teardown),
+	    cmocka_unit_test_setup_teardown(test_app_join_file, tree_setup, tree_teardown),
 	    cmocka_unit_test_setup_teardown(test_remove_missing_is_success, tree_setup,
 					    tree_teardown),
 	    cmocka_unit_test_setup_teardown(test_kill_all, tree_setup, tree_teardown),
