@@ -45,14 +45,6 @@ int64_t cgroup_shares_to_weight(int64_t shares)
 	return 1 + ((shares - 2) * 9999) / 262142;
 }
 
-static char *xstrndup(const char *s, size_t n)
-{
-	char *d = s1_xmalloc(n + 1);
-	memcpy(d, s, n);
-	d[n] = '\0';
-	return d;
-}
-
 static void strv_push(char ***v, size_t *n, char *s)
 {
 	*v = s1_xrealloc(*v, (*n + 2) * sizeof(**v));
@@ -155,7 +147,7 @@ static int parse_mountinfo(const char *text, struct cg_mount **out, size_t *n, s
 				m[nm].v2 = v2;
 				m[nm].root = s1_unescape_octal(f[3], fl[3]);
 				m[nm].point = s1_unescape_octal(f[4], fl[4]);
-				m[nm].opts = xstrndup(f[dash + 3], fl[dash + 3]);
+				m[nm].opts = s1_xstrndup(f[dash + 3], fl[dash + 3]);
 				nm++;
 			}
 		}
@@ -263,8 +255,8 @@ static int parse_self_cgroup(const char *text, const struct cg_mount *m, size_t 
 			return s1_error(err, 0, "/proc/self/cgroup line %zu: malformed",
 					lineno + 1);
 		}
-		_cleanup_free_ char *ctrl = xstrndup(c1 + 1, (size_t)(c2 - c1 - 1));
-		_cleanup_free_ char *cgpath = xstrndup(c2 + 1, (size_t)(eol - c2 - 1));
+		_cleanup_free_ char *ctrl = s1_xstrndup(c1 + 1, (size_t)(c2 - c1 - 1));
+		_cleanup_free_ char *cgpath = s1_xstrndup(c2 + 1, (size_t)(eol - c2 - 1));
 		bool v2 = ctrl[0] == '\0';
 		/* A cgroup outside this process's cgroup namespace shows as "/../..". */
 		if (has_dotdot(cgpath)) {
@@ -750,7 +742,7 @@ int cgroup_record_write(int podfd, const char *name, const struct s1_cgroup_plan
 	const char *slash = strrchr(name, '/');
 	_cleanup_close_ int dfd = -1;
 	if (slash) {
-		_cleanup_free_ char *dir = xstrndup(name, (size_t)(slash - name));
+		_cleanup_free_ char *dir = s1_xstrndup(name, (size_t)(slash - name));
 		dfd = path_mkdir_in_root(podfd, dir, 0700);
 		if (dfd < 0)
 			return s1_error(err, dfd, "creating %s", dir);
@@ -848,7 +840,7 @@ bool cgroup_is_app_join_file(const char *path)
 	const char *slash = strrchr(path, '/');
 	if (!slash || (strcmp(slash, "/cgroup.procs") != 0 && strcmp(slash, "/tasks") != 0))
 		return false;
-	_cleanup_free_ char *dir = xstrndup(path, (size_t)(slash - path));
+	_cleanup_free_ char *dir = s1_xstrndup(path, (size_t)(slash - path));
 	enum line_kind kind;
 	return record_line_ok(dir, &kind) && kind != LINE_LEADER && on_cgroupfs(dir);
 }

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "stage1c/cgroup.h"
 #include "stage1c/confine.h"
 #include "stage1c/podstate.h"
 #include "stage1c/util.h"
@@ -80,21 +81,16 @@ static int capset_all(uint64_t set)
 
 int confine_before_setuid(const struct s1_confine *c, bool in_cgroup2)
 {
-	for (size_t i = 0; i < c->n_cgroup_fds; i++) {
-		int r = write_str(c->cgroup_fds[i], "0");
-		if (r < 0)
-			return r;
-	}
-	if (!in_cgroup2 && c->cgroup2_procs >= 0) {
-		int r = write_str(c->cgroup2_procs, "0");
-		if (r < 0)
-			return r;
-	}
+	int r = cgroup_join_fds(c->cgroup_fds, c->n_cgroup_fds);
+	if (r < 0)
+		return r;
+	if (!in_cgroup2 && c->cgroup2_procs >= 0 && (r = cgroup_join_fds(&c->cgroup2_procs, 1)) < 0)
+		return r;
 	if (c->has_oom_score_adj) {
 		int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 		if (fd < 0)
 			return -errno;
-		int r = write_str(fd, c->oom_score_adj_text);
+		r = write_str(fd, c->oom_score_adj_text);
 		close(fd);
 		if (r < 0)
 			return r;

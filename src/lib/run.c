@@ -77,8 +77,6 @@ static int load_manifests(struct pod_ctx *c, struct s1_err *err)
 	int r = podstate_load_manifests(c->podfd, NULL, &c->pod, &c->image, &c->ra, err);
 	if (r < 0)
 		return r;
-	if (c->pod.n_apps == 0)
-		return s1_error(err, 0, "pod manifest: the pod has no app");
 	c->app = manifest_effective_app(c->ra, &c->image);
 	return 0;
 }
