@@ -26,12 +26,36 @@ S1_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -fno-strict-al
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LIBS := -ljansson -lcap
 
+# The entrypoints link statically with musl where musl-gcc is installed (Debian: musl-tools):
+# its start-up costs a fraction of static glibc's (which probes the CPU's caches through
+# CPUID, trapped by a hypervisor) and the binaries are a quarter of the size. STATIC_CC=cc
+# builds them with glibc. Everything else (unit tests, sanitizer builds) uses CC.
+STATIC_CC ?= $(if $(shell command -v musl-gcc 2>/dev/null),musl-gcc,$(CC))
+ifneq ($(findstring musl,$(STATIC_CC)),)
+# musl-gcc sees only musl's headers: the kernel's, jansson's and libcap's come through links
+# in one directory, and Debian's static jansson and libcap (built against glibc) link by path,
+# with the few fortified glibc functions they call (src/compat/glibc-fortify.c).
+MULTIARCH := $(shell $(CC) -print-multiarch)
+STATIC_INC_DIR := $(BUILD)/musl-include
+STATIC_CPPFLAGS := -isystem $(STATIC_INC_DIR)
+STATIC_DEPS := $(STATIC_INC_DIR)/.stamp
+STATIC_LIBS := $(shell $(CC) -print-file-name=libjansson.a) $(shell $(CC) -print-file-name=libcap.a)
+STATIC_COMPAT := $(BUILD)/static/src/compat/glibc-fortify.o
+else
+STATIC_CPPFLAGS :=
+STATIC_DEPS :=
+STATIC_LIBS := $(LIBS)
+STATIC_COMPAT :=
+endif
+
 ENTRYPOINTS := run enter gc stop
 LIB_SRCS := $(sort $(wildcard src/lib/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_NAMES := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))
 
-# Two flavours of every object: the product (static, optimised) and a sanitizer build.
+# Three flavours of the library: the product's (STATIC_CC, for the static entrypoints), the
+# unit tests' (CC) and a sanitizer build.
+STATIC_LIB := $(BUILD)/static/libstage1c.a
 LIB := $(BUILD)/libstage1c.a
 LIB_SAN := $(BUILD)/san/libstage1c.a
 BINS := $(addprefix $(BUILD)/bin/,$(ENTRYPOINTS))
@@ -65,6 +89,26 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(S1_CPPFLAGS) $(S1_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+$(BUILD)/static/%.o: %.c $(STATIC_DEPS)
+	$(call say,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(STATIC_CC) $(S1_CPPFLAGS) $(STATIC_CPPFLAGS) $(S1_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(STATIC_INC_DIR)/.stamp:
+	$(call say,LN,$(STATIC_INC_DIR))
+	@mkdir -p $(STATIC_INC_DIR)/sys
+	$(Q)ln -sfn /usr/include/linux $(STATIC_INC_DIR)/linux && \
+	ln -sfn /usr/include/$(MULTIARCH)/asm $(STATIC_INC_DIR)/asm && \
+	ln -sfn /usr/include/asm-generic $(STATIC_INC_DIR)/asm-generic && \
+	ln -sfn /usr/include/jansson.h $(STATIC_INC_DIR)/jansson.h && \
+	ln -sfn /usr/include/jansson_config.h $(STATIC_INC_DIR)/jansson_config.h && \
+	ln -sfn /usr/include/sys/capability.h $(STATIC_INC_DIR)/sys/capability.h && \
+	touch $@
+
+$(STATIC_LIB): $(patsubst %.c,$(BUILD)/static/%.o,$(LIB_SRCS))
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 $(BUILD)/san/%.o: %.c
 	$(call say,CC-SAN,$@)
 	@mkdir -p $(dir $@)
@@ -79,10 +123,10 @@ $(LIB_SAN): $(patsubst %.c,$(BUILD)/san/%.o,$(LIB_SRCS))
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 # Entrypoints run on any host: static, stripped.
-$(BUILD)/bin/%: $(BUILD)/src/%/main.o $(LIB)
+$(BUILD)/bin/%: $(BUILD)/static/src/%/main.o $(STATIC_LIB) $(STATIC_COMPAT)
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -static -s -o $@ $^ $(LIBS)
+	$(Q)$(STATIC_CC) $(CFLAGS) $(LDFLAGS) -static -s -o $@ $^ $(STATIC_LIBS)
 
 $(BUILD)/san/bin/%: $(BUILD)/san/src/%/main.o $(LIB_SAN)
 	$(call say,LD-SAN,$@)

@@ -14,21 +14,30 @@ BENCH_SEALLESS := $(addprefix $(BENCH_DIR)/sealless/,$(filter run enter,$(ENTRYP
 
 .PHONY: bench
 
-$(BENCH_HELPERS): $(BENCH_DIR)/%: scripts/bench/%.c
+$(BENCH_DIR)/launch $(BENCH_DIR)/stamp: $(BENCH_DIR)/%: scripts/bench/%.c
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(S1_CPPFLAGS) $(S1_CFLAGS) -O2 -static -o $@ $<
 
-$(BENCH_DIR)/noselfexec.o: scripts/bench/noselfexec.c
-	$(call say,CC,$@)
-	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(S1_CPPFLAGS) $(S1_CFLAGS) $(CFLAGS) -c -o $@ $<
-
-# Linked exactly as the product entrypoint, with selfexec_sealed() replaced by a no-op.
-$(BENCH_DIR)/sealless/%: $(BUILD)/src/%/main.o $(BENCH_DIR)/noselfexec.o $(LIB)
+# Built with the entrypoints' compiler and C library: the baseline pays the same C start-up
+# as they do, and no more.
+$(BENCH_DIR)/baseline: scripts/bench/baseline.c $(STATIC_DEPS)
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -static -s -Wl,--wrap=selfexec_sealed -o $@ $^ $(LIBS)
+	$(Q)$(STATIC_CC) $(S1_CPPFLAGS) $(STATIC_CPPFLAGS) $(S1_CFLAGS) -O2 -static -o $@ $<
+
+$(BENCH_DIR)/noselfexec.o: scripts/bench/noselfexec.c $(STATIC_DEPS)
+	$(call say,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(STATIC_CC) $(S1_CPPFLAGS) $(STATIC_CPPFLAGS) $(S1_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Linked exactly as the product entrypoint, with selfexec_sealed() replaced by a no-op.
+$(BENCH_DIR)/sealless/%: $(BUILD)/static/src/%/main.o $(BENCH_DIR)/noselfexec.o $(STATIC_LIB) \
+			 $(STATIC_COMPAT)
+	$(call say,LD,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(STATIC_CC) $(CFLAGS) $(LDFLAGS) -static -s -Wl,--wrap=selfexec_sealed -o $@ $^ \
+		$(STATIC_LIBS)
 
 bench: $(BINS) $(BENCH_HELPERS) $(BENCH_SEALLESS)
 	$(Q)BUILD=$(abspath $(BUILD)) BENCH_ACI=$(abspath $(or $(ACI),stage1-c.aci)) \

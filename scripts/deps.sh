@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install what building and testing stage1-c needs on Debian 12 (run as root; idempotent).
 set -eu
-pkgs="build-essential libjansson-dev libcap-dev libarchive-dev libcmocka-dev
+pkgs="build-essential musl-tools libjansson-dev libcap-dev libarchive-dev libcmocka-dev
       nettle-dev busybox-static bats jq appc-spec gnupg util-linux bsdutils"
 missing=""
 for p in $pkgs; do

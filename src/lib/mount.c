@@ -13,6 +13,7 @@
 #include "stage1c/mount.h"
 #include "stage1c/path.h"
 #include "stage1c/podstate.h"
+#include "stage1c/syscalls.h"
 #include "stage1c/util.h"
 
 /* Remount one mount read-only keeping its locked flags (the pre-5.12 way). */
@@ -63,9 +64,8 @@ static int remount_submounts_readonly(const char *top)
 
 int mount_make_readonly(int fd, bool recursive)
 {
-	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
-	if (mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
-			  sizeof(attr)) == 0)
+	if (s1_mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? S1_AT_RECURSIVE : 0),
+			     S1_MOUNT_ATTR_RDONLY) == 0)
 		return 0;
 	if (errno != ENOSYS)
 		return -errno;

@@ -15,6 +15,7 @@
 
 #include "stage1c/confine.h"
 #include "stage1c/spawn.h"
+#include "stage1c/syscalls.h"
 #include "stage1c/util.h"
 
 enum child_step {
@@ -64,7 +65,7 @@ static const char *step_name(int step)
 /* Every descriptor above 2 closes at exec, the lock fd and the report pipe included. */
 static int mark_fds_cloexec(void)
 {
-	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+	if (s1_close_range(3, ~0U, S1_CLOSE_RANGE_CLOEXEC) == 0)
 		return 0;
 	if (errno != ENOSYS && errno != EINVAL)
 		return -errno;

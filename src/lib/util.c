@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "stage1c/syscalls.h"
 #include "stage1c/util.h"
 
 static void *check_alloc(void *p)
@@ -167,4 +169,18 @@ char *s1_unescape_octal(const char *s, size_t len)
 	}
 	*o = '\0';
 	return out;
+}
+
+int s1_close_range(unsigned first, unsigned last, unsigned flags)
+{
+	return (int)syscall(SYS_close_range, first, last, flags);
+}
+
+int s1_mount_setattr(int dfd, const char *path, unsigned flags, uint64_t attr_set)
+{
+	/* struct mount_attr of <linux/mount.h>, which clashes with glibc's <sys/mount.h>. */
+	struct {
+		uint64_t attr_set, attr_clr, propagation, userns_fd;
+	} attr = {.attr_set = attr_set};
+	return (int)syscall(SYS_mount_setattr, dfd, path, flags, &attr, sizeof(attr));
 }
