@@ -19,8 +19,9 @@ extern const char enter_usage[];
 /* enter --pid=PID --appname=APP -- CMD [ARGS...] */
 int enter_parse_args(int argc, char **argv, struct s1_enter_args *args, struct s1_err *err);
 
-/* Check that PID is app APP of the pod in the current directory, then become CMD inside it.
- * Returns only on failure. */
+/* Check that PID is app APP of the pod in the current directory, then run CMD inside it and
+ * wait for it. Returns CMD's exit code (128+signal when a signal ended it), or <0 with err set
+ * when CMD could not be started. */
 int enter_pod(const struct s1_enter_args *args, struct s1_err *err);
 
 #endif

@@ -2,6 +2,7 @@
 #ifndef STAGE1C_SPAWN_H
 #define STAGE1C_SPAWN_H
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include "stage1c/confine.h"
@@ -24,8 +25,15 @@ struct s1_spawn {
  * process dies. */
 int spawn_in_root(const struct s1_spawn *spec, pid_t *pid, struct s1_err *err);
 
-/* The same setup in the calling process, then exec (enter). Returns only on failure. */
-int spawn_exec_in_root(const struct s1_spawn *spec, struct s1_err *err);
+/* Block SIGCHLD and the signals a supervisor passes on (HUP, INT, QUIT, USR1, USR2, TERM,
+ * WINCH, ALRM) in the calling process; *set receives them, for spawn_supervise. A child
+ * started afterwards gets an empty mask. */
+void spawn_block_signals(sigset_t *set);
+
+/* Wait for child, passing on the signals of set that a process sent (kill, sigqueue); those
+ * from the terminal reached the child already. Returns its exit code, or 128+signal. Other
+ * children are reaped on the way. */
+int spawn_supervise(pid_t child, const sigset_t *set);
 
 /* Wait for pid; returns its exit code, or 128+signal. */
 int spawn_wait(pid_t pid);

@@ -27,7 +27,10 @@ int main(int argc, char **argv)
 		fputs(enter_usage, stdout);
 		return 0;
 	}
-	enter_pod(&args, &err);
-	s1_log_error("%s", err.msg);
-	return 254;
+	r = enter_pod(&args, &err);
+	if (r < 0) {
+		s1_log_error("%s", err.msg);
+		return 254;
+	}
+	return r;
 }

@@ -26,31 +26,32 @@ int cgroupjoin_record(int podfd, char *const *procs, size_t n, struct s1_err *er
 	return podstate_write_own(podfd, "app-cgroups", text, err);
 }
 
-int cgroupjoin_open_app(int podfd, int *fds, size_t max, size_t *n, struct s1_err *err)
+int cgroupjoin_open_app(int podfd, struct s1_confine *c, struct s1_err *err)
 {
 	_cleanup_free_ char *text = NULL;
-	*n = 0;
+	c->n_cgroup_fds = 0;
 	int r = s1_read_file_at(podfd, S1_APP_CGROUPS_RECORD, 1u << 16, &text, NULL);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
 		return s1_error(err, r, "reading %s", S1_APP_CGROUPS_RECORD);
+	char *paths[S1_MAX_CGROUP_FDS];
 	char *save = NULL;
 	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		/* Only the join file of a pod cgroup, never anything else the record could name. */
 		if (!cgroup_is_app_join_file(line))
 			r = s1_error(err, 0, "%s: bad entry \"%s\"", S1_APP_CGROUPS_RECORD, line);
-		else if (*n == max)
+		else if (c->n_cgroup_fds == S1_MAX_CGROUP_FDS)
 			r = s1_error(err, 0, "%s: too many entries", S1_APP_CGROUPS_RECORD);
-		else if ((fds[*n] = open(line, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		else if ((c->cgroup_fds[c->n_cgroup_fds] =
+			      open(line, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 			r = s1_error(err, errno, "opening %s", line);
 		else {
-			(*n)++;
+			paths[c->n_cgroup_fds++] = line;
 			continue;
 		}
-		while (*n > 0)
-			close(fds[--*n]);
+		confine_close_fds(c);
 		return r;
 	}
-	return 0;
+	return confine_use_cgroup2(c, paths, err);
 }

@@ -107,8 +107,7 @@ static int enter_in_ctx(struct enter_ctx *c, const struct s1_enter_args *args, s
 
 	/* The confinement run gave the app, and its cgroups: the command joins them. */
 	if ((r = confine_record_read(c->podfd, &c->confine, err)) < 0 ||
-	    (r = cgroupjoin_open_app(c->podfd, c->confine.cgroup_fds, S1_MAX_CGROUP_FDS,
-				     &c->confine.n_cgroup_fds, err)) < 0)
+	    (r = cgroupjoin_open_app(c->podfd, &c->confine, err)) < 0)
 		return r;
 
 	c->path = exec_resolve_in_root(c->root, args->cmd[0], app->working_directory,
@@ -122,7 +121,16 @@ static int enter_in_ctx(struct enter_ctx *c, const struct s1_enter_args *args, s
 				.envp = c->envp,
 				.ids = &c->ids,
 				.confine = &c->confine};
-	return spawn_exec_in_root(&spec, err);
+	/* CMD is created in the app's v2 cgroup (clone3), not moved there: a move waits for an
+	 * RCU grace period, milliseconds. enter stays outside the pod, waiting, as rkt enter's
+	 * process: it passes on the signals sent to it and exits with CMD's code. */
+	sigset_t set;
+	spawn_block_signals(&set);
+	pid_t pid;
+	if ((r = spawn_in_root(&spec, &pid, err)) < 0)
+		return r;
+	confine_close_fds(&c->confine);
+	return spawn_supervise(pid, &set);
 }
 
 int enter_pod(const struct s1_enter_args *args, struct s1_err *err)

@@ -8,7 +8,8 @@
 
 const char *s1_strerror(int errnum)
 {
-	/* The common ones in rkt's style ("no such file or directory"); the C library's otherwise. */
+	/* The common ones in rkt's style ("no such file or directory"); the C library's otherwise.
+	 */
 	switch (errnum) {
 	case ENOENT:
 		return "no such file or directory";

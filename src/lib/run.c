@@ -26,10 +26,6 @@
 #include "stage1c/user.h"
 #include "stage1c/util.h"
 
-/* Signals a user or supervisor sends to rkt run, passed on to the app. */
-static const int forwarded_signals[] = {SIGHUP,	 SIGINT,  SIGQUIT,  SIGUSR1,
-					SIGUSR2, SIGTERM, SIGWINCH, SIGALRM};
-
 struct pod_ctx {
 	struct s1_pod_manifest pod;
 	struct s1_image_manifest image;
@@ -149,21 +145,7 @@ static int setup_cgroups(struct pod_ctx *c, const char *uuid, struct s1_err *err
 	if ((r = cgroup_plan_open_app_procs(&c->cgroups, c->confine.cgroup_fds, S1_MAX_CGROUP_FDS,
 					    &c->confine.n_cgroup_fds, err)) < 0)
 		return r;
-	/* The v2 cgroup (its file is cgroup.procs; v1's are tasks): the app is created in it. */
-	for (size_t i = 0; i < c->cgroups.n_app_procs; i++) {
-		const char *p = c->cgroups.app_procs[i];
-		const char *slash = strrchr(p, '/');
-		if (strcmp(slash, "/cgroup.procs") != 0)
-			continue;
-		_cleanup_free_ char *dir = s1_xstrndup(p, (size_t)(slash - p));
-		c->confine.cgroup2_dir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (c->confine.cgroup2_dir < 0)
-			return s1_error(err, errno, "opening cgroup %s", dir);
-		c->confine.cgroup2_procs = c->confine.cgroup_fds[i];
-		c->confine.cgroup_fds[i] = c->confine.cgroup_fds[--c->confine.n_cgroup_fds];
-		break;
-	}
-	return 0;
+	return confine_use_cgroup2(&c->confine, c->cgroups.app_procs, err);
 }
 
 /* A process of the app (the app itself or an event handler): its root, ids, environment,
@@ -211,35 +193,6 @@ static int run_handler(struct pod_ctx *c, const char *name, struct s1_err *err)
 	return 0;
 }
 
-static bool sent_by_a_process(const siginfo_t *si)
-{
-	/* kill(2), sigqueue(3), tkill(2): not the terminal, which already signalled the app. */
-	return si->si_code == SI_USER || si->si_code == SI_QUEUE || si->si_code == SI_TKILL;
-}
-
-/* Wait for the app, passing on the signals rkt run receives. Returns its exit code. */
-static int supervise(pid_t app, const sigset_t *set)
-{
-	for (;;) {
-		siginfo_t si;
-		int s = sigwaitinfo(set, &si);
-		if (s < 0)
-			continue; /* EINTR */
-		if (s == SIGCHLD) {
-			int st;
-			pid_t p;
-			while ((p = waitpid(-1, &st, WNOHANG)) > 0)
-				if (p == app)
-					return spawn_exit_code(st);
-			continue;
-		}
-		if (sent_by_a_process(&si)) {
-			s1_debug("forwarding signal %d to the app", s);
-			kill(app, s);
-		}
-	}
-}
-
 static int start_and_supervise(struct pod_ctx *c, const sigset_t *set, struct s1_err *err)
 {
 	pid_t pid;
@@ -255,7 +208,7 @@ static int start_and_supervise(struct pod_ctx *c, const sigset_t *set, struct s1
 		return r;
 	}
 	s1_test_point("app-running");
-	int code = supervise(pid, set);
+	int code = spawn_supervise(pid, set);
 	s1_debug("app \"%s\" exited with %d", c->ra->name, code);
 	struct s1_err werr = {0};
 	if (podstate_write_status(c->podfd, c->ra->name, code, &werr) < 0)
@@ -296,11 +249,7 @@ static int run_in_ctx(struct pod_ctx *c, const struct s1_run_args *args, struct 
 	/* Signals wait in the mask from now on: one that arrives during setup is passed on to
 	 * the app once it runs, and SIGCHLD is read with sigwaitinfo. */
 	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	for (size_t i = 0; i < S1_ARRAY_SIZE(forwarded_signals); i++)
-		sigaddset(&set, forwarded_signals[i]);
-	sigprocmask(SIG_BLOCK, &set, NULL);
+	spawn_block_signals(&set);
 	signal(SIGPIPE, SIG_IGN);
 
 	if ((r = podstate_write_leader(c->podfd, getpid(), err)) < 0 ||

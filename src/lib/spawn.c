@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "stage1c/confine.h"
+#include "stage1c/log.h"
 #include "stage1c/spawn.h"
 #include "stage1c/syscalls.h"
 #include "stage1c/util.h"
@@ -160,13 +161,6 @@ static pid_t fork_into_cgroup(int cgroup_dir, bool *in_cgroup)
 	return fork();
 }
 
-int spawn_exec_in_root(const struct s1_spawn *spec, struct s1_err *err)
-{
-	int e;
-	int step = enter_and_exec(spec, 0, false, &e);
-	return report_error(spec, step, e, err);
-}
-
 int spawn_in_root(const struct s1_spawn *spec, pid_t *pid_out, struct s1_err *err)
 {
 	int p[2];
@@ -229,4 +223,45 @@ int spawn_wait(pid_t pid)
 		if (errno != EINTR)
 			return 255;
 	return spawn_exit_code(st);
+}
+
+/* Signals a user or supervisor sends to rkt run or rkt enter, passed on to the child. */
+static const int forwarded_signals[] = {SIGHUP,	 SIGINT,  SIGQUIT,  SIGUSR1,
+					SIGUSR2, SIGTERM, SIGWINCH, SIGALRM};
+
+void spawn_block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	for (size_t i = 0; i < S1_ARRAY_SIZE(forwarded_signals); i++)
+		sigaddset(set, forwarded_signals[i]);
+	sigprocmask(SIG_BLOCK, set, NULL);
+}
+
+static bool sent_by_a_process(const siginfo_t *si)
+{
+	/* kill(2), sigqueue(3), tkill(2): not the terminal, which already signalled the child. */
+	return si->si_code == SI_USER || si->si_code == SI_QUEUE || si->si_code == SI_TKILL;
+}
+
+int spawn_supervise(pid_t child, const sigset_t *set)
+{
+	for (;;) {
+		siginfo_t si;
+		int s = sigwaitinfo(set, &si);
+		if (s < 0)
+			continue; /* EINTR */
+		if (s == SIGCHLD) {
+			int st;
+			pid_t p;
+			while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+				if (p == child)
+					return spawn_exit_code(st);
+			continue;
+		}
+		if (sent_by_a_process(&si)) {
+			s1_debug("forwarding signal %d to PID %ld", s, (long)child);
+			kill(child, s);
+		}
+	}
 }

@@ -59,6 +59,32 @@ enter() {
 	[[ $output == *"uid=1000 gid=1000 euid=1000 egid=1000 groups=1000"* ]]
 }
 
+@test "enter passes a signal sent to it on to the command, and the command dies with enter" {
+	pod_json '{"exec": ["/bin/sleep", "60"]}'
+	prepare
+	start_pod
+	wait_ready
+	local cmd='trap "exit 7" TERM; echo $$ >/tmp/enter-cmd; sleep 60 & wait'
+	"$STAGE0" enter --dir "$DATA" "$UUID" busybox /bin/sh -c "$cmd" >"$DATA/enter.out" 2>&1 &
+	local enter=$! i
+	for i in $(seq 1 100); do [ -s "$POD/stage1/rootfs/opt/stage2/busybox/rootfs/tmp/enter-cmd" ] && break; sleep 0.05; done
+	kill -TERM "$enter"
+	local rc=0
+	wait "$enter" || rc=$?
+	[ "$rc" -eq 7 ]
+
+	rm -f "$POD/stage1/rootfs/opt/stage2/busybox/rootfs/tmp/enter-cmd"
+	"$STAGE0" enter --dir "$DATA" "$UUID" busybox /bin/sh -c "$cmd" >"$DATA/enter.out" 2>&1 &
+	enter=$!
+	for i in $(seq 1 100); do [ -s "$POD/stage1/rootfs/opt/stage2/busybox/rootfs/tmp/enter-cmd" ] && break; sleep 0.05; done
+	local shell
+	shell=$(cat "$POD/stage1/rootfs/opt/stage2/busybox/rootfs/tmp/enter-cmd")
+	[ -n "$shell" ]
+	kill -KILL "$enter"
+	wait "$enter" || true
+	assert_dead "$shell"
+}
+
 @test "enter gives the app's environment and working directory, and no host descriptor" {
 	pod_json "$ISOLATED"
 	prepare
