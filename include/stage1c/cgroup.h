@@ -10,9 +10,10 @@
 #include <stdint.h>
 
 #include "stage1c/error.h"
+#include "stage1c/podstate.h"
 
-#define S1_CGROUP_POD_PREFIX "stage1-c-"    /* the pod cgroup is S1_CGROUP_POD_PREFIX + UUID */
-#define S1_CGROUP_RECORD "stage1-c/cgroups" /* the record, relative to the pod directory */
+#define S1_CGROUP_POD_PREFIX "stage1-c-" /* the pod cgroup is S1_CGROUP_POD_PREFIX + UUID */
+#define S1_CGROUP_RECORD "cgroups"	 /* the section of the pod record (podstate.h) */
 #define S1_CGROUP_CPU_PERIOD_US 100000
 #define S1_CGROUP_MIN_QUOTA_US 1000 /* the kernel refuses a smaller CFS quota */
 
@@ -102,13 +103,12 @@ int cgroup_plan_undo(const struct s1_cgroup_plan *plan);
 
 void cgroup_plan_free(struct s1_cgroup_plan *plan);
 
-/* The record of the pod's cgroup directories: podfd/name (e.g. S1_CGROUP_RECORD, its
- * directory created if missing), one absolute path per line, replaced atomically. */
-int cgroup_record_write(int podfd, const char *name, const struct s1_cgroup_plan *plan,
-			struct s1_err *err);
+/* The record of the pod's cgroup directories (section S1_CGROUP_RECORD), one absolute path
+ * per line. */
+void cgroup_record_add(struct s1_record *rec, const struct s1_cgroup_plan *plan);
 
 /* Read the record back. Returns 0, -ENOENT when there is none, or another -errno. */
-int cgroup_record_read(int podfd, const char *name, char ***dirs, size_t *n);
+int cgroup_record_read(int podfd, char ***dirs, size_t *n);
 void cgroup_record_free(char **dirs, size_t n);
 
 /* Whether path is the "cgroup.procs" or "tasks" file of a stage1-c pod cgroup or its app

@@ -7,10 +7,11 @@
 
 #include "stage1c/confine.h"
 #include "stage1c/error.h"
+#include "stage1c/podstate.h"
 
-#define S1_APP_CGROUPS_RECORD "stage1-c/app-cgroups"
+#define S1_APP_CGROUPS_RECORD "app-cgroups" /* the section of the pod record */
 
-int cgroupjoin_record(int podfd, char *const *procs, size_t n, struct s1_err *err);
+void cgroupjoin_record_add(struct s1_record *rec, char *const *procs, size_t n);
 
 /* Open every recorded file for c to join through (the v2 one as the cgroup its child is
  * created in: confine_use_cgroup2); a pod without the record has none. */

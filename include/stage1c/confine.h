@@ -11,6 +11,7 @@
 
 #include "stage1c/error.h"
 #include "stage1c/isolators.h"
+#include "stage1c/podstate.h"
 
 #define S1_MAX_CGROUP_FDS 16
 
@@ -54,9 +55,9 @@ int confine_use_cgroup2(struct s1_confine *c, char *const *paths, struct s1_err 
 /* Close the cgroup.procs descriptors (in the leader, once the app has joined). */
 void confine_close_fds(struct s1_confine *c);
 
-/* run records the confinement it gave the app (stage1-c/confine), so that enter gives the
- * very same to the commands it runs in the pod. */
-int confine_record_write(int podfd, const struct s1_confine *c, struct s1_err *err);
+/* run records the confinement it gave the app (the "confine" section), so that enter gives
+ * the very same to the commands it runs in the pod. */
+void confine_record_add(struct s1_record *rec, const struct s1_confine *c);
 int confine_record_read(int podfd, struct s1_confine *c, struct s1_err *err);
 
 #endif

@@ -6,11 +6,12 @@
 
 #include "stage1c/error.h"
 #include "stage1c/mountplan.h"
+#include "stage1c/podstate.h"
 
 /* Bind the app's rootfs (pod-relative path) onto itself as a private mount, so that every
  * mount made for the app hangs below one mount that is ours and propagates nowhere. Returns
- * an O_PATH fd of that mount's root or <0 with err set. mount_record_base comes first: a
- * failure after the bind undoes it the way gc would. */
+ * an O_PATH fd of that mount's root or <0 with err set. The base mount is recorded (and the
+ * record written) first: a failure after the bind undoes it the way gc would. */
 int mount_root_setup(int podfd, const char *rootfs_rel, struct s1_err *err);
 
 /* Apply the plan below rootfd (as returned by mount_root_setup). podfd anchors pod-relative
@@ -23,7 +24,10 @@ int mount_root_teardown(int rootfd);
 /* Record, before mounting anything, which mount the rootfs lives on now (rkt's overlay, or
  * the file system holding a plain copy), so that gc can detach exactly what run stacked on
  * top of it. */
-int mount_record_base(int podfd, const char *rootfs_rel, struct s1_err *err);
+int mount_record_base(struct s1_record *rec, int podfd, const char *rootfs_rel, struct s1_err *err);
+/* The "mounts" section back: the base mount's ID and the rootfs path (to free). 0, -ENOENT,
+ * -EINVAL when garbled, or -errno. */
+int mount_record_read(int podfd, long *base, char **rootfs_rel);
 
 /* Detach every mount run stacked on the app's rootfs (lazily: a busy volume does not block);
  * idempotent, and a pod whose run never mounted anything has nothing to do. */

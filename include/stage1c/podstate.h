@@ -9,8 +9,8 @@
 #include "stage1c/manifest.h"
 
 #define S1_STAGE1_ROOTFS "stage1/rootfs"
-#define S1_OWN_DIR "stage1-c" /* stage1-c's own files, inside the pod directory */
-#define S1_LEADER_FILE S1_OWN_DIR "/leader"
+#define S1_OWN_DIR "stage1-c" /* stage1-c's own files (empty volumes), in the pod directory */
+#define S1_RECORD_FILE "stage1-c.record" /* what stop, gc and enter need to know, ditto */
 
 /* "stage1/rootfs/opt/stage2/APP/rootfs" */
 char *podstate_app_rootfs(const char *app);
@@ -24,8 +24,23 @@ int podstate_write_env(int podfd, const char *app, char *const *envp, struct s1_
 /* stage1/rootfs/rkt/supervisor-status -> ready (rkt status --wait-ready). */
 int podstate_mark_ready(int podfd, struct s1_err *err);
 
-/* stage1-c/NAME, a file of stage1-c's own in the pod directory, replaced atomically. */
-int podstate_write_own(int podfd, const char *name, const char *content, struct s1_err *err);
+/* stage1-c's record of a pod: sections (the leader, the app's ids and confinement, its
+ * cgroups, the mount its rootfs was on), gathered in memory and written once, in one file,
+ * before run makes anything gc must undo (creating a file costs more than all the rest of
+ * it). Each line of the file is "SECTION PAYLOAD-LINE". */
+struct s1_record {
+	char *text;
+	size_t len;
+};
+
+/* Append payload (one or more lines) as section. */
+void podstate_record_add(struct s1_record *rec, const char *section, const char *payload);
+/* Write the record atomically (S1_RECORD_FILE); rec is freed either way. */
+int podstate_record_commit(int podfd, struct s1_record *rec, struct s1_err *err);
+void podstate_record_free(struct s1_record *rec);
+/* A section's payload lines, each ending in "\n". 0, -ENOENT (no record or no such section)
+ * or -errno. */
+int podstate_record_read(int podfd, const char *section, char **payload);
 
 /* Read and check the pod manifest and the image manifest of app (NULL: the pod's only app,
  * which must be the only one). *ra points into pod. On error pod and im still need freeing. */
@@ -33,8 +48,8 @@ int podstate_load_manifests(int podfd, const char *app, struct s1_pod_manifest *
 			    struct s1_image_manifest *im, const struct s1_runtime_app **ra,
 			    struct s1_err *err);
 
-/* stage1-c/leader: "PID STARTTIME\n" of the pod leader, for stop to fall back on. */
-int podstate_write_leader(int podfd, pid_t pid, struct s1_err *err);
+/* The "leader" section: "PID STARTTIME" of the pod leader, for stop to fall back on. */
+int podstate_record_leader(struct s1_record *rec, pid_t pid, struct s1_err *err);
 int podstate_read_leader(int podfd, pid_t *pid, unsigned long long *starttime);
 
 /* Field 22 of /proc/PID/stat: tells a PID's process from a later one reusing the number. */

@@ -7,6 +7,7 @@
 
 #include "stage1c/error.h"
 #include "stage1c/manifest.h"
+#include "stage1c/podstate.h"
 
 struct s1_ids {
 	uid_t uid;
@@ -24,9 +25,9 @@ int user_lookup_gid(int rootfd, const char *group, gid_t *gid, struct s1_err *er
 int user_resolve(int rootfd, const struct s1_app *app, struct s1_ids *ids, struct s1_err *err);
 void user_ids_free(struct s1_ids *ids);
 
-/* run records the ids it gave the app (stage1-c/ids), and enter uses that record rather than
- * the app's /etc/passwd and /etc/group, which the app may have rewritten since. */
-int user_record_write(int podfd, const struct s1_ids *ids, struct s1_err *err);
+/* run records the ids it gave the app (the "ids" section), and enter uses that record rather
+ * than the app's /etc/passwd and /etc/group, which the app may have rewritten since. */
+void user_record_add(struct s1_record *rec, const struct s1_ids *ids);
 int user_record_read(int podfd, struct s1_ids *ids, struct s1_err *err);
 
 #endif

@@ -60,7 +60,7 @@ BG_PIDS=()
 pod_pids() { # the app and the leader of a pod, when recorded
 	local pod=$1
 	[ -f "$pod/pid" ] && tr -d '\n' <"$pod/pid" && echo
-	[ -f "$pod/stage1-c/leader" ] && cut -d' ' -f1 "$pod/stage1-c/leader"
+	[ -f "$pod/stage1-c.record" ] && sed -n 's/^leader \([0-9]*\) .*/\1/p' "$pod/stage1-c.record"
 	return 0
 }
 
@@ -395,7 +395,7 @@ while read -r uuid; do
 		gc_pod gc.sleep "$uuid"
 		continue
 	}
-	leader=$(cut -d' ' -f1 "$pod/stage1-c/leader" 2>/dev/null || true)
+	leader=$(sed -n 's/^leader \([0-9]*\) .*/\1/p' "$pod/stage1-c.record" 2>/dev/null || true)
 	[ -n "$leader" ] || leader=$(pgrep -P "$SLEEPER_PID" | head -n1)
 	rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$leader/status" 2>/dev/null || true)
 	[ -n "$rss" ] && sample run.vmrss "$rss" KB

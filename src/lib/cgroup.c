@@ -16,10 +16,10 @@
 #include "stage1c/cgroup.h"
 #include "stage1c/names.h"
 #include "stage1c/path.h"
+#include "stage1c/podstate.h"
 #include "stage1c/util.h"
 
 #define PROC_TEXT_MAX (16u << 20)
-#define RECORD_MAX (1u << 20)
 #define WALK_DEPTH_MAX 64
 #define REMOVE_WAIT_NS 2000000000LL
 #define REMOVE_POLL_NS 20000000L
@@ -727,37 +727,18 @@ int cgroup_join_fds(const int *fds, size_t n)
 
 /* ---- The record ---- */
 
-int cgroup_record_write(int podfd, const char *name, const struct s1_cgroup_plan *plan,
-			struct s1_err *err)
+void cgroup_record_add(struct s1_record *rec, const struct s1_cgroup_plan *plan)
 {
-	size_t len = 0;
 	for (size_t i = 0; i < plan->n_dirs; i++)
-		len += strlen(plan->dirs[i]) + 1;
-	_cleanup_free_ char *text = s1_xmalloc(len + 1);
-	char *p = text;
-	for (size_t i = 0; i < plan->n_dirs; i++)
-		p = stpcpy(stpcpy(p, plan->dirs[i]), "\n");
-	*p = '\0';
-
-	const char *slash = strrchr(name, '/');
-	_cleanup_close_ int dfd = -1;
-	if (slash) {
-		_cleanup_free_ char *dir = s1_xstrndup(name, (size_t)(slash - name));
-		dfd = path_mkdir_in_root(podfd, dir, 0700);
-		if (dfd < 0)
-			return s1_error(err, dfd, "creating %s", dir);
-	}
-	int r =
-	    s1_write_file_atomic(slash ? dfd : podfd, slash ? slash + 1 : name, text, len, 0644);
-	return r < 0 ? s1_error(err, r, "writing %s", name) : 0;
+		podstate_record_add(rec, S1_CGROUP_RECORD, plan->dirs[i]);
 }
 
-int cgroup_record_read(int podfd, const char *name, char ***dirs, size_t *n)
+int cgroup_record_read(int podfd, char ***dirs, size_t *n)
 {
 	_cleanup_free_ char *text = NULL;
 	*dirs = NULL;
 	*n = 0;
-	int r = s1_read_file_at(podfd, name, RECORD_MAX, &text, NULL);
+	int r = podstate_record_read(podfd, S1_CGROUP_RECORD, &text);
 	if (r < 0)
 		return r;
 	char **v = NULL;

@@ -9,40 +9,30 @@
 #include "stage1c/podstate.h"
 #include "stage1c/util.h"
 
-int cgroupjoin_record(int podfd, char *const *procs, size_t n, struct s1_err *err)
+void cgroupjoin_record_add(struct s1_record *rec, char *const *procs, size_t n)
 {
-	size_t len = 1;
 	for (size_t i = 0; i < n; i++)
-		len += strlen(procs[i]) + 1;
-	_cleanup_free_ char *text = s1_xmalloc(len);
-	char *p = text;
-	for (size_t i = 0; i < n; i++) {
-		size_t l = strlen(procs[i]);
-		memcpy(p, procs[i], l);
-		p[l] = '\n';
-		p += l + 1;
-	}
-	*p = '\0';
-	return podstate_write_own(podfd, "app-cgroups", text, err);
+		podstate_record_add(rec, S1_APP_CGROUPS_RECORD, procs[i]);
 }
 
 int cgroupjoin_open_app(int podfd, struct s1_confine *c, struct s1_err *err)
 {
 	_cleanup_free_ char *text = NULL;
 	c->n_cgroup_fds = 0;
-	int r = s1_read_file_at(podfd, S1_APP_CGROUPS_RECORD, 1u << 16, &text, NULL);
+	int r = podstate_record_read(podfd, S1_APP_CGROUPS_RECORD, &text);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
-		return s1_error(err, r, "reading %s", S1_APP_CGROUPS_RECORD);
+		return s1_error(err, r, "reading the %s record", S1_APP_CGROUPS_RECORD);
 	char *paths[S1_MAX_CGROUP_FDS];
 	char *save = NULL;
 	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		/* Only the join file of a pod cgroup, never anything else the record could name. */
 		if (!cgroup_is_app_join_file(line))
-			r = s1_error(err, 0, "%s: bad entry \"%s\"", S1_APP_CGROUPS_RECORD, line);
+			r = s1_error(err, 0, "%s record: bad entry \"%s\"", S1_APP_CGROUPS_RECORD,
+				     line);
 		else if (c->n_cgroup_fds == S1_MAX_CGROUP_FDS)
-			r = s1_error(err, 0, "%s: too many entries", S1_APP_CGROUPS_RECORD);
+			r = s1_error(err, 0, "%s record: too many entries", S1_APP_CGROUPS_RECORD);
 		else if ((c->cgroup_fds[c->n_cgroup_fds] =
 			      open(line, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
 			r = s1_error(err, errno, "opening %s", line);

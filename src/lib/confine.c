@@ -163,21 +163,21 @@ void confine_close_fds(struct s1_confine *c)
 	c->cgroup2_dir = c->cgroup2_procs = -1;
 }
 
-int confine_record_write(int podfd, const struct s1_confine *c, struct s1_err *err)
+void confine_record_add(struct s1_record *rec, const struct s1_confine *c)
 {
 	char buf[256];
 	snprintf(buf, sizeof(buf),
 		 "keep_caps %d\nbounding %llx\ngranted %llx\nambient %d\nno_new_privs %d\n"
-		 "oom_score_adj %d %d\n",
+		 "oom_score_adj %d %d",
 		 c->keep_caps, (unsigned long long)c->bounding, (unsigned long long)c->granted,
 		 c->ambient, c->no_new_privs, c->has_oom_score_adj, c->oom_score_adj);
-	return podstate_write_own(podfd, "confine", buf, err);
+	podstate_record_add(rec, "confine", buf);
 }
 
 int confine_record_read(int podfd, struct s1_confine *c, struct s1_err *err)
 {
 	char *text = NULL;
-	int r = s1_read_file_at(podfd, S1_OWN_DIR "/confine", 4096, &text, NULL);
+	int r = podstate_record_read(podfd, "confine", &text);
 	if (r < 0)
 		return s1_error(err, r, "reading the pod's confinement record");
 	unsigned long long bnd, gr;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -334,7 +335,7 @@ static int fd_mount_id(int fd, long *id)
 	return 0;
 }
 
-int mount_record_base(int podfd, const char *rootfs_rel, struct s1_err *err)
+int mount_record_base(struct s1_record *rec, int podfd, const char *rootfs_rel, struct s1_err *err)
 {
 	_cleanup_close_ int fd = path_open_in_root(podfd, rootfs_rel, O_PATH | O_DIRECTORY);
 	long id;
@@ -343,22 +344,38 @@ int mount_record_base(int podfd, const char *rootfs_rel, struct s1_err *err)
 		return s1_error(err, fd, "app rootfs %s", rootfs_rel);
 	if ((r = fd_mount_id(fd, &id)) < 0)
 		return s1_error(err, r, "reading the mount of %s", rootfs_rel);
-	_cleanup_free_ char *line = s1_xasprintf("%ld %s\n", id, rootfs_rel);
-	return podstate_write_own(podfd, "mounts", line, err);
+	_cleanup_free_ char *line = s1_xasprintf("%ld %s", id, rootfs_rel);
+	podstate_record_add(rec, "mounts", line);
+	return 0;
+}
+
+int mount_record_read(int podfd, long *base, char **rootfs_rel)
+{
+	_cleanup_free_ char *text = NULL;
+	*rootfs_rel = NULL;
+	int r = podstate_record_read(podfd, "mounts", &text);
+	if (r < 0)
+		return r;
+	char *end;
+	errno = 0;
+	*base = strtol(text, &end, 10);
+	if (errno || end == text || *end != ' ' || !end[1] || end[1] == '\n')
+		return -EINVAL;
+	*rootfs_rel = s1_xstrndup(end + 1, strcspn(end + 1, "\n"));
+	return 0;
 }
 
 int mount_gc(int podfd, struct s1_err *err)
 {
-	_cleanup_free_ char *text = NULL;
-	int r = s1_read_file_at(podfd, S1_OWN_DIR "/mounts", 4096, &text, NULL);
+	long base;
+	_cleanup_free_ char *rel = NULL;
+	int r = mount_record_read(podfd, &base, &rel);
 	if (r == -ENOENT)
 		return 0; /* run never got to mount anything */
+	if (r == -EINVAL)
+		return s1_error(err, 0, "malformed mounts record");
 	if (r < 0)
-		return s1_error(err, r, "reading the mount record");
-	long base;
-	char rel[4096];
-	if (sscanf(text, "%ld %4095s", &base, rel) != 2)
-		return s1_error(err, 0, "malformed mount record %s/mounts", S1_OWN_DIR);
+		return s1_error(err, r, "reading the mounts record");
 	/* Detach what is stacked on the rootfs above the mount that was there before run. */
 	for (int i = 0; i < 64; i++) {
 		_cleanup_close_ int fd = path_open_in_root(podfd, rel, O_PATH | O_DIRECTORY);

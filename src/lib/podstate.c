@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -42,9 +43,74 @@ static int write_in(int podfd, const char *dir, mode_t mode, const char *name, c
 	return r < 0 ? s1_error(err, r, "writing %s/%s", dir, name) : 0;
 }
 
-int podstate_write_own(int podfd, const char *name, const char *content, struct s1_err *err)
+#define RECORD_MAX (1u << 20)
+
+void podstate_record_add(struct s1_record *rec, const char *section, const char *payload)
 {
-	return write_in(podfd, S1_OWN_DIR, 0700, name, content, err);
+	size_t sl = strlen(section), pl = strlen(payload), lines = 1;
+	for (const char *p = payload; *p; p++)
+		lines += *p == '\n';
+	rec->text = s1_xrealloc(rec->text, rec->len + pl + lines * (sl + 2) + 1);
+	for (const char *p = payload; *p;) {
+		size_t l = strcspn(p, "\n");
+		char *d = rec->text + rec->len;
+		memcpy(d, section, sl);
+		d[sl] = ' ';
+		memcpy(d + sl + 1, p, l);
+		d[sl + 1 + l] = '\n';
+		rec->len += sl + l + 2;
+		p += l;
+		if (*p)
+			p++;
+	}
+	rec->text[rec->len] = '\0';
+}
+
+void podstate_record_free(struct s1_record *rec)
+{
+	free(rec->text);
+	rec->text = NULL;
+	rec->len = 0;
+}
+
+int podstate_record_commit(int podfd, struct s1_record *rec, struct s1_err *err)
+{
+	int r =
+	    s1_write_file_atomic(podfd, S1_RECORD_FILE, rec->text ? rec->text : "", rec->len, 0600);
+	podstate_record_free(rec);
+	return r < 0 ? s1_error(err, r, "writing %s", S1_RECORD_FILE) : 0;
+}
+
+int podstate_record_read(int podfd, const char *section, char **payload)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	*payload = NULL;
+	int r = s1_read_file_at(podfd, S1_RECORD_FILE, RECORD_MAX, &text, &len);
+	if (r < 0)
+		return r;
+	size_t sl = strlen(section), n = 0;
+	char *out = s1_xmalloc(len + 1);
+	bool found = false;
+	for (char *line = text; *line;) {
+		size_t l = strcspn(line, "\n");
+		if (l > sl && strncmp(line, section, sl) == 0 && line[sl] == ' ') {
+			memcpy(out + n, line + sl + 1, l - sl - 1);
+			n += l - sl - 1;
+			out[n++] = '\n';
+			found = true;
+		}
+		line += l;
+		if (*line)
+			line++;
+	}
+	out[n] = '\0';
+	if (!found) {
+		free(out);
+		return -ENOENT;
+	}
+	*payload = out;
+	return 0;
 }
 
 int podstate_write_pid(int podfd, pid_t pid, struct s1_err *err)
@@ -101,21 +167,22 @@ int podstate_proc_starttime(pid_t pid, unsigned long long *starttime)
 	return sscanf(p, " %llu", starttime) == 1 ? 0 : -EINVAL;
 }
 
-int podstate_write_leader(int podfd, pid_t pid, struct s1_err *err)
+int podstate_record_leader(struct s1_record *rec, pid_t pid, struct s1_err *err)
 {
 	unsigned long long st = 0;
 	int r = podstate_proc_starttime(pid, &st);
 	if (r < 0)
 		return s1_error(err, r, "reading the start time of PID %ld", (long)pid);
 	char buf[64];
-	snprintf(buf, sizeof(buf), "%ld %llu\n", (long)pid, st);
-	return podstate_write_own(podfd, "leader", buf, err);
+	snprintf(buf, sizeof(buf), "%ld %llu", (long)pid, st);
+	podstate_record_add(rec, "leader", buf);
+	return 0;
 }
 
 int podstate_read_leader(int podfd, pid_t *pid, unsigned long long *starttime)
 {
 	_cleanup_free_ char *text = NULL;
-	int r = s1_read_file_at(podfd, S1_LEADER_FILE, 256, &text, NULL);
+	int r = podstate_record_read(podfd, "leader", &text);
 	if (r < 0)
 		return r;
 	long p;

@@ -87,10 +87,6 @@ static int prepare_root(struct pod_ctx *c, const struct s1_run_args *args, struc
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *rootfs = podstate_app_rootfs(c->ra->name);
-	if ((r = mount_record_base(c->podfd, rootfs, err)) < 0) {
-		mountplan_free(&plan);
-		return r;
-	}
 	c->rootfd = mount_root_setup(c->podfd, rootfs, err);
 	if (c->rootfd < 0) {
 		mountplan_free(&plan);
@@ -114,9 +110,7 @@ static int prepare_root(struct pod_ctx *c, const struct s1_run_args *args, struc
 	return c->exec_path ? 0 : -ENOENT;
 }
 
-/* The pod's cgroups: recorded before they exist (gc must find them whatever happens next),
- * made, announced to rkt (subcgroup, before pid), and opened for the app to join. */
-static int setup_cgroups(struct pod_ctx *c, const char *uuid, struct s1_err *err)
+static int plan_cgroups(struct pod_ctx *c, const char *uuid, struct s1_err *err)
 {
 	const struct s1_isolators *iso = &c->iso;
 	struct s1_cgroup_limits lim = {.has_memory = iso->has_memory_limit,
@@ -126,9 +120,33 @@ static int setup_cgroups(struct pod_ctx *c, const char *uuid, struct s1_err *err
 				       .has_shares = iso->has_cpu_shares,
 				       .shares = iso->cpu_shares};
 	_cleanup_free_ char *name = s1_xasprintf("stage1-c-%s", uuid);
-	int r = cgroup_plan_build_current(name, &lim, &c->cgroups, err);
-	if (r < 0 || (r = cgroup_record_write(c->podfd, S1_CGROUP_RECORD, &c->cgroups, err)) < 0)
+	return cgroup_plan_build_current(name, &lim, &c->cgroups, err);
+}
+
+/* Everything stop, gc and enter need, in one file written once, before anything exists that
+ * gc must undo: gc finds the cgroups and the mounts whatever happens next. */
+static int write_record(struct pod_ctx *c, struct s1_err *err)
+{
+	struct s1_record rec = {0};
+	_cleanup_free_ char *rootfs = podstate_app_rootfs(c->ra->name);
+	int r;
+	if ((r = podstate_record_leader(&rec, getpid(), err)) < 0 ||
+	    (r = mount_record_base(&rec, c->podfd, rootfs, err)) < 0) {
+		podstate_record_free(&rec);
 		return r;
+	}
+	user_record_add(&rec, &c->ids);
+	confine_record_add(&rec, &c->confine);
+	cgroup_record_add(&rec, &c->cgroups);
+	cgroupjoin_record_add(&rec, c->cgroups.app_procs, c->cgroups.n_app_procs);
+	return podstate_record_commit(c->podfd, &rec, err);
+}
+
+/* The pod's cgroups (recorded already): made, announced to rkt (subcgroup, before pid), and
+ * opened for the app to join. */
+static int setup_cgroups(struct pod_ctx *c, struct s1_err *err)
+{
+	int r;
 	s1_test_point("before-cgroups");
 	if ((r = cgroup_plan_apply(&c->cgroups, err)) < 0)
 		return r;
@@ -139,9 +157,6 @@ static int setup_cgroups(struct pod_ctx *c, const char *uuid, struct s1_err *err
 		if (r < 0)
 			return s1_error(err, r, "writing subcgroup");
 	}
-	if ((r = cgroupjoin_record(c->podfd, c->cgroups.app_procs, c->cgroups.n_app_procs, err)) <
-	    0)
-		return r;
 	if ((r = cgroup_plan_open_app_procs(&c->cgroups, c->confine.cgroup_fds, S1_MAX_CGROUP_FDS,
 					    &c->confine.n_cgroup_fds, err)) < 0)
 		return r;
@@ -252,11 +267,8 @@ static int run_in_ctx(struct pod_ctx *c, const struct s1_run_args *args, struct 
 	spawn_block_signals(&set);
 	signal(SIGPIPE, SIG_IGN);
 
-	if ((r = podstate_write_leader(c->podfd, getpid(), err)) < 0 ||
-	    (r = user_record_write(c->podfd, &c->ids, err)) < 0 ||
-	    (r = confine_record_write(c->podfd, &c->confine, err)) < 0)
-		return r;
-	if ((r = setup_cgroups(c, args->uuid, err)) < 0)
+	if ((r = plan_cgroups(c, args->uuid, err)) < 0 || (r = write_record(c, err)) < 0 ||
+	    (r = setup_cgroups(c, err)) < 0)
 		return r;
 	s1_test_point("before-mounts");
 	if ((r = prepare_root(c, args, err)) < 0 ||

@@ -82,12 +82,9 @@ static bool pod_is_running(int podfd)
  * the leader record, or its root is the app's rootfs. */
 static bool pid_is_app(int podfd, pid_t pid)
 {
-	_cleanup_free_ char *text = NULL;
-	if (s1_read_file_at(podfd, "stage1-c/mounts", 4096, &text, NULL) < 0)
-		return false;
-	char rel[4096];
 	long base;
-	if (sscanf(text, "%ld %4095s", &base, rel) != 2)
+	_cleanup_free_ char *rel = NULL;
+	if (mount_record_read(podfd, &base, &rel) < 0)
 		return false;
 	_cleanup_close_ int root = podstate_open_pid_root(podfd, rel, pid);
 	return root >= 0;
@@ -133,7 +130,7 @@ int stop_pod(const struct s1_stop_args *args, struct s1_err *err)
 		 * the leader is not there and records the app's status. */
 		char **dirs = NULL;
 		size_t n = 0;
-		if (cgroup_record_read(podfd, S1_CGROUP_RECORD, &dirs, &n) == 0) {
+		if (cgroup_record_read(podfd, &dirs, &n) == 0) {
 			cgroup_kill_all(dirs, n, SIGKILL);
 			cgroup_record_free(dirs, n);
 		}
@@ -165,17 +162,14 @@ int gc_pod(const struct s1_gc_args *args, struct s1_err *err)
 		return s1_error(err, errno, "opening the pod directory");
 	char **dirs = NULL;
 	size_t n = 0;
-	r = cgroup_record_read(podfd, S1_CGROUP_RECORD, &dirs, &n);
+	r = cgroup_record_read(podfd, &dirs, &n);
 	if (r == 0) {
 		r = cgroup_remove(dirs, n, err);
 		cgroup_record_free(dirs, n);
 		if (r < 0)
 			return r;
-	} else if (r == -EINVAL) {
-		return s1_error(err, 0, "%s holds a directory that is not this pod's cgroup",
-				S1_CGROUP_RECORD);
 	} else if (r != -ENOENT) {
-		return s1_error(err, r, "reading %s", S1_CGROUP_RECORD);
+		return s1_error(err, r, "reading the %s record", S1_CGROUP_RECORD);
 	}
 	return mount_gc(podfd, err);
 }

@@ -140,11 +140,10 @@ void user_ids_free(struct s1_ids *ids)
 	memset(ids, 0, sizeof(*ids));
 }
 
-#define RECORD_NAME "ids"
 #define RECORD_MAX_GROUPS 65536
 
-/* "uid gid n g1 ... gn\n": the primary group is g1, as in struct s1_ids. */
-int user_record_write(int podfd, const struct s1_ids *ids, struct s1_err *err)
+/* "uid gid n g1 ... gn": the primary group is g1, as in struct s1_ids. */
+void user_record_add(struct s1_record *rec, const struct s1_ids *ids)
 {
 	size_t cap = 64 + ids->n_groups * 11;
 	_cleanup_free_ char *buf = s1_xmalloc(cap);
@@ -152,8 +151,7 @@ int user_record_write(int podfd, const struct s1_ids *ids, struct s1_err *err)
 				      ids->n_groups);
 	for (size_t i = 0; i < ids->n_groups; i++)
 		len += (size_t)snprintf(buf + len, cap - len, " %u", (unsigned)ids->groups[i]);
-	snprintf(buf + len, cap - len, "\n");
-	return podstate_write_own(podfd, RECORD_NAME, buf, err);
+	podstate_record_add(rec, "ids", buf);
 }
 
 static bool next_id(const char **p, unsigned long long max, unsigned long long *v)
@@ -173,7 +171,7 @@ int user_record_read(int podfd, struct s1_ids *ids, struct s1_err *err)
 {
 	_cleanup_free_ char *text = NULL;
 	memset(ids, 0, sizeof(*ids));
-	int r = s1_read_file_at(podfd, S1_OWN_DIR "/" RECORD_NAME, 1u << 20, &text, NULL);
+	int r = podstate_record_read(podfd, "ids", &text);
 	if (r < 0)
 		return s1_error(err, r, "reading the app's ids record");
 	/* A leading space lets next_id read every field the same way. */
@@ -182,19 +180,18 @@ int user_record_read(int podfd, struct s1_ids *ids, struct s1_err *err)
 	unsigned long long uid, gid, n, g;
 	if (!next_id(&p, UINT32_MAX - 1, &uid) || !next_id(&p, UINT32_MAX - 1, &gid) ||
 	    !next_id(&p, RECORD_MAX_GROUPS, &n))
-		return s1_error(err, 0, "malformed ids record %s/%s", S1_OWN_DIR, RECORD_NAME);
+		return s1_error(err, 0, "malformed ids record");
 	ids->groups = s1_xcalloc(n ? n : 1, sizeof(*ids->groups));
 	for (size_t i = 0; i < n; i++) {
 		if (!next_id(&p, UINT32_MAX - 1, &g)) {
 			user_ids_free(ids);
-			return s1_error(err, 0, "malformed ids record %s/%s", S1_OWN_DIR,
-					RECORD_NAME);
+			return s1_error(err, 0, "malformed ids record");
 		}
 		ids->groups[i] = (gid_t)g;
 	}
 	if (*p && strcmp(p, "\n") != 0) {
 		user_ids_free(ids);
-		return s1_error(err, 0, "malformed ids record %s/%s", S1_OWN_DIR, RECORD_NAME);
+		return s1_error(err, 0, "malformed ids record");
 	}
 	ids->uid = (uid_t)uid;
 	ids->gid = (gid_t)gid;

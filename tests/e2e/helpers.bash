@@ -20,18 +20,15 @@ common_setup() {
 # then remove everything.
 common_teardown() {
 	[ -n "${DATA:-}" ] && [ -d "$DATA" ] || return 0
-	local pod leader app
+	local pod leader app p
 	for pod in "$DATA"/pods/*/*; do
 		[ -d "$pod" ] || continue
-		for f in "$pod/pid" "$pod/stage1-c/leader"; do
-			[ -f "$f" ] || continue
-			local p
-			p=$(cut -d' ' -f1 <"$f")
+		leader=$(leader_pid "$pod")
+		app=$(cat "$pod/pid" 2>/dev/null || true)
+		for p in $app $leader; do
 			kill -TERM "$p" 2>/dev/null || true
 		done
 		flock -x -w 5 "$pod" true 2>/dev/null || {
-			leader=$(cut -d' ' -f1 "$pod/stage1-c/leader" 2>/dev/null)
-			app=$(cat "$pod/pid" 2>/dev/null)
 			kill -KILL ${leader:-} ${app:-} 2>/dev/null || true
 		}
 	done
@@ -60,6 +57,11 @@ common_teardown() {
 	"$STAGE0" unmount-below "$DATA"
 	rm -rf "$DATA"
 	return "$failed"
+}
+
+# leader_pid POD: the pod leader's PID from stage1-c's record (empty when there is none).
+leader_pid() {
+	sed -n 's/^leader \([0-9]*\) .*/\1/p' "$1/stage1-c.record" 2>/dev/null || true
 }
 
 # pod_json APP_JSON [VOLUMES_JSON] [RUNTIME_APP_EXTRA_JSON]: write $POD_JSON for one app named

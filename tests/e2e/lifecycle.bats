@@ -143,14 +143,15 @@ enter() {
 	prepare
 	start_pod
 	wait_ready
-	local rec=$POD/stage1-c/app-cgroups leader_procs
-	leader_procs=$(sed -n 's|/app/cgroup.procs$|/leader/cgroup.procs|p; s|/tasks$|/leader/tasks|p' "$rec" | head -n1)
+	local rec=$POD/stage1-c.record leader_procs
+	cp "$rec" "$DATA/record"
+	leader_procs=$(sed -n 's|^app-cgroups \(.*\)/app/cgroup.procs$|\1/leader/cgroup.procs|p; s|^app-cgroups \(.*\)/tasks$|\1/leader/tasks|p' "$rec" | head -n1)
 	[ -n "$leader_procs" ]
 	for bad in /sys/fs/cgroup/memory/tasks "$leader_procs" /etc/passwd; do
-		printf '%s\n' "$bad" >"$rec"
+		{ grep -v '^app-cgroups ' "$DATA/record"; printf 'app-cgroups %s\n' "$bad"; } >"$rec"
 		enter busybox /bin/true
 		[ "$status" -eq 254 ]
-		[ "$stderr" = "enter: stage1-c/app-cgroups: bad entry \"$bad\"" ]
+		[ "$stderr" = "enter: app-cgroups record: bad entry \"$bad\"" ]
 	done
 }
 

@@ -273,7 +273,7 @@ teardown() {
 	run pod_status
 	[[ $output == *"state=running"* ]]
 	[[ $output == *"pid=$pid"* ]]
-	read -r lpid lstart <"$POD/stage1-c/leader"
+	read -r lpid lstart < <(sed -n 's/^leader //p' "$POD/stage1-c.record")
 	[ "$lpid" -eq "$LEADER" ]
 	[ "$lstart" -gt 0 ]
 	kill -TERM "$LEADER"
@@ -316,7 +316,7 @@ teardown() {
 		sleep 0.3
 		printf '\003'
 		sleep 0.5
-		kill -TERM "$(cut -d' ' -f1 "$POD/stage1-c/leader")"
+		kill -TERM "$(leader_pid "$POD")"
 		sleep 1
 	) | script -qefc "'$STAGE0' run-prepared --dir '$DATA' '$UUID'" /dev/null >"$DATA/out" 2>&1 || true
 	tr -d '\r' <"$DATA/out" >"$DATA/out.clean"

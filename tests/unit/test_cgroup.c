@@ -665,26 +665,32 @@ static void test_record_round_trip(void **state)
 	assert_true(podfd >= 0);
 	char **dirs = NULL;
 	size_t n = 99;
-	assert_int_equal(cgroup_record_read(podfd, S1_CGROUP_RECORD, &dirs, &n), -ENOENT);
+	assert_int_equal(cgroup_record_read(podfd, &dirs, &n), -ENOENT);
 	assert_int_equal(n, 0);
-	if (cgroup_record_write(podfd, S1_CGROUP_RECORD, &p, &err) != 0)
+	/* Among the record's other sections, which the cgroup lines do not absorb. */
+	struct s1_record rec = {0};
+	podstate_record_add(&rec, "leader", "42 1000");
+	cgroup_record_add(&rec, &p);
+	podstate_record_add(&rec, "app-cgroups", "/sys/fs/cgroup/x/tasks");
+	if (podstate_record_commit(podfd, &rec, &err) != 0)
 		fail_msg("record: %s", err.msg);
-	_cleanup_free_ char *path = at(t, "/pod/" S1_CGROUP_RECORD);
+	assert_null(rec.text);
+	_cleanup_free_ char *path = at(t, "/pod/" S1_RECORD_FILE);
 	_cleanup_free_ char *text = slurp(path);
-	assert_true(strncmp(text, p.dirs[0], strlen(p.dirs[0])) == 0);
-	assert_contains(text, "/sys/fs/cgroup/unified/" POD "/leader\n");
+	_cleanup_free_ char *first = s1_xasprintf("leader 42 1000\ncgroups %s\n", p.dirs[0]);
+	assert_true(strncmp(text, first, strlen(first)) == 0);
+	assert_contains(text, "/sys/fs/cgroup/unified/" POD "/leader\ncgroups ");
 	assert_int_equal(text[strlen(text) - 1], '\n');
-	assert_int_equal(cgroup_record_read(podfd, S1_CGROUP_RECORD, &dirs, &n), 0);
+	assert_int_equal(cgroup_record_read(podfd, &dirs, &n), 0);
 	assert_int_equal(n, p.n_dirs);
 	for (size_t i = 0; i < n; i++)
 		assert_string_equal(dirs[i], p.dirs[i]);
 	assert_null(dirs[n]);
 	cgroup_record_free(dirs, n);
-	/* Rewritten in place, at the pod directory's top level too. */
-	assert_int_equal(cgroup_record_write(podfd, "cgroups", &p, &err), 0);
-	assert_int_equal(cgroup_record_read(podfd, "cgroups", &dirs, &n), 0);
-	assert_int_equal(n, p.n_dirs);
-	cgroup_record_free(dirs, n);
+	/* A record without the section: none. */
+	podstate_record_add(&rec, "leader", "42 1000");
+	assert_int_equal(podstate_record_commit(podfd, &rec, &err), 0);
+	assert_int_equal(cgroup_record_read(podfd, &dirs, &n), -ENOENT);
 	cgroup_plan_free(&p);
 }
 
@@ -1015,9 +1021,11 @@ static void test_real_cgroups(void **state)
 
 	/* Recorded, then removed as gc does, the leader out of the way first. */
 	_cleanup_close_ int podfd = open(r->poddir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	assert_int_equal(cgroup_record_write(podfd, S1_CGROUP_RECORD, &r->plan, &err), 0);
+	struct s1_record rec = {0};
+	cgroup_record_add(&rec, &r->plan);
+	assert_int_equal(podstate_record_commit(podfd, &rec, &err), 0);
 	char **dirs = NULL;
-	assert_int_equal(cgroup_record_read(podfd, S1_CGROUP_RECORD, &dirs, &n), 0);
+	assert_int_equal(cgroup_record_read(podfd, &dirs, &n), 0);
 	assert_int_equal(n, r->plan.n_dirs);
 	assert_int_equal(cgroup_plan_leave(&r->plan), 0);
 	_cleanup_free_ char *after = slurp("/proc/self/cgroup");

@@ -332,16 +332,29 @@ static void test_resolve_groups(void **state)
 	assert_null(ids.groups);
 }
 
+static void commit_ids(int podfd, const struct s1_ids *ids)
+{
+	struct s1_err err = {0};
+	struct s1_record rec = {0};
+	podstate_record_add(&rec, "leader", "1 2");
+	user_record_add(&rec, ids);
+	if (podstate_record_commit(podfd, &rec, &err) != 0)
+		fail_msg("%s", err.msg);
+}
+
 /* enter reads back exactly the ids run gave the app, and refuses a damaged record. */
 static void test_ids_record(void **state)
 {
 	struct fixture *f = *state;
 	int podfd = f->emptyfd;
 	struct s1_err err = {0};
+	struct s1_ids back;
+	assert_true(user_record_read(podfd, &back, &err) < 0);
+	assert_contains(err.msg, "reading the app's ids record");
+
 	gid_t groups[] = {1001, 10, 50, 0};
 	struct s1_ids ids = {.uid = 1000, .gid = 1001, .groups = groups, .n_groups = 4};
-	assert_int_equal(user_record_write(podfd, &ids, &err), 0);
-	struct s1_ids back;
+	commit_ids(podfd, &ids);
 	assert_int_equal(user_record_read(podfd, &back, &err), 0);
 	assert_int_equal(back.uid, 1000);
 	assert_int_equal(back.gid, 1001);
@@ -353,26 +366,34 @@ static void test_ids_record(void **state)
 	/* The largest valid ids survive the round trip. */
 	gid_t big[] = {4294967294u};
 	struct s1_ids max = {.uid = 4294967294u, .gid = 4294967294u, .groups = big, .n_groups = 1};
-	assert_int_equal(user_record_write(podfd, &max, &err), 0);
+	commit_ids(podfd, &max);
 	assert_int_equal(user_record_read(podfd, &back, &err), 0);
 	assert_int_equal(back.uid, 4294967294u);
 	assert_int_equal(back.groups[0], 4294967294u);
 	user_ids_free(&back);
 
 	static const char *const bad[] = {
-	    "",		 "1000",	   "1000 1001",	  "1000 1001 2 1001", "1000 1001 1 1001 7",
-	    "-1 0 0",	 "4294967295 0 0", "1000 1001 x", "1000  1001 0",     "1000 1001 99999999",
-	    "0 0 1 1\n2"};
-	_cleanup_free_ char *path = s1_xasprintf("%s/" S1_OWN_DIR "/ids", f->empty);
+	    "ids \n",
+	    "ids 1000\n",
+	    "ids 1000 1001\n",
+	    "ids 1000 1001 2 1001\n",
+	    "ids 1000 1001 1 1001 7\n",
+	    "ids -1 0 0\n",
+	    "ids 4294967295 0 0\n",
+	    "ids 1000 1001 x\n",
+	    "ids 1000  1001 0\n",
+	    "ids 1000 1001 99999999\n",
+	    "ids 0 0 1 1\nids 2 2 0\n", /* twice */
+	};
 	for (size_t i = 0; i < S1_ARRAY_SIZE(bad); i++) {
-		mk_file(f->empty, S1_OWN_DIR "/ids", bad[i]);
+		mk_file(f->empty, S1_RECORD_FILE, bad[i]);
 		memset(&err, 0, sizeof(err));
 		if (user_record_read(podfd, &back, &err) == 0)
 			fail_msg("record \"%s\" was accepted", bad[i]);
 		assert_contains(err.msg, "malformed ids record");
 		assert_null(back.groups);
 	}
-	unlink(path);
+	mk_file(f->empty, S1_RECORD_FILE, "leader 1 2\n");
 	assert_true(user_record_read(podfd, &back, &err) < 0);
 	assert_contains(err.msg, "reading the app's ids record");
 }
