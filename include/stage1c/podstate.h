@@ -48,6 +48,11 @@ int podstate_load_manifests(int podfd, const char *app, struct s1_pod_manifest *
 			    struct s1_image_manifest *im, const struct s1_runtime_app **ra,
 			    struct s1_err *err);
 
+/* stop --force holds the record's lock (exclusive) while it kills the app's processes; the
+ * leader takes it (shared) once the app has exited, so that the post-stop handler it starts
+ * next is not caught in that kill. Returns an fd to close, or -errno (-ENOENT: no record). */
+int podstate_record_lock(int podfd, bool exclusive);
+
 /* The "leader" section: "PID STARTTIME" of the pod leader, for stop to fall back on. */
 int podstate_record_leader(struct s1_record *rec, pid_t pid, struct s1_err *err);
 int podstate_read_leader(int podfd, pid_t *pid, unsigned long long *starttime);

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -165,6 +166,23 @@ int podstate_proc_starttime(pid_t pid, unsigned long long *starttime)
 			return -EINVAL;
 	}
 	return sscanf(p, " %llu", starttime) == 1 ? 0 : -EINVAL;
+}
+
+int podstate_record_lock(int podfd, bool exclusive)
+{
+	int fd = openat(podfd, S1_RECORD_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r;
+	do
+		r = flock(fd, exclusive ? LOCK_EX : LOCK_SH);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
 }
 
 int podstate_record_leader(struct s1_record *rec, pid_t pid, struct s1_err *err)

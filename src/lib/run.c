@@ -228,7 +228,11 @@ static int start_and_supervise(struct pod_ctx *c, const sigset_t *set, struct s1
 	struct s1_err werr = {0};
 	if (podstate_write_status(c->podfd, c->ra->name, code, &werr) < 0)
 		s1_warn("%s", werr.msg);
-	/* The pod has exited: what the app left running in its cgroups goes with it. */
+	/* The pod has exited: what the app left running in its cgroups goes with it, once a
+	 * stop --force that may have ended it is through with them. */
+	int lock = podstate_record_lock(c->podfd, false);
+	if (lock >= 0)
+		close(lock);
 	cgroup_kill_all(c->cgroups.dirs, c->cgroups.n_dirs, SIGKILL);
 	/* Linux kills a process cloned into a v2 cgroup after a cgroup.kill there (seen on
 	 * 6.18): the post-stop handler joins by moving instead. */

@@ -125,11 +125,14 @@ int stop_pod(const struct s1_stop_args *args, struct s1_err *err)
 		return s1_error(err, r, "reading the pod's pid file");
 	}
 
+	_cleanup_close_ int lock = -1;
 	if (args->force) {
 		/* Everything in the app's cgroups, daemons that left its process group included;
-		 * the leader is not there and records the app's status. */
+		 * the leader is not there and records the app's status. It waits for this lock
+		 * before it starts the post-stop handler in those cgroups. */
 		char **dirs = NULL;
 		size_t n = 0;
+		lock = podstate_record_lock(podfd, true);
 		if (cgroup_record_read(podfd, &dirs, &n) == 0) {
 			cgroup_kill_all(dirs, n, SIGKILL);
 			cgroup_record_free(dirs, n);

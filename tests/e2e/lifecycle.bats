@@ -217,7 +217,10 @@ enter() {
 	[ "$(cat "$POD/stage1/rootfs/rkt/status/busybox")" = 137 ]
 	assert_dead "$daemon"
 	# The post-stop handler still runs, in the app's cgroups, after they were killed.
-	run ! grep -q post-stop "$DATA/err"
+	if grep -q post-stop "$DATA/err"; then
+		cat "$DATA/err" >&2
+		return 1
+	fi
 	local cg
 	for cg in $(pod_cgroups "$UUID"); do
 		[ -z "$(find "$cg" -name cgroup.procs -path '*stage1-c*' ! -path '*/leader/*' -exec cat {} +)" ]
