@@ -8,8 +8,7 @@
 
 const char *s1_strerror(int errnum)
 {
-	/* The common ones in rkt's style ("no such file or directory"); the C library's otherwise.
-	 */
+	/* The common ones in rkt's style ("no such file or directory"); libc's text otherwise. */
 	switch (errnum) {
 	case ENOENT:
 		return "no such file or directory";

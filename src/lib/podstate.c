@@ -92,21 +92,19 @@ int podstate_record_read(int podfd, const char *section, char **payload)
 		return r;
 	size_t sl = strlen(section), n = 0;
 	char *out = s1_xmalloc(len + 1);
-	bool found = false;
 	for (char *line = text; *line;) {
 		size_t l = strcspn(line, "\n");
 		if (l > sl && strncmp(line, section, sl) == 0 && line[sl] == ' ') {
 			memcpy(out + n, line + sl + 1, l - sl - 1);
 			n += l - sl - 1;
 			out[n++] = '\n';
-			found = true;
 		}
 		line += l;
 		if (*line)
 			line++;
 	}
 	out[n] = '\0';
-	if (!found) {
+	if (n == 0) { /* each line found adds at least its newline */
 		free(out);
 		return -ENOENT;
 	}

@@ -90,8 +90,8 @@ static void reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* Enter the root and exec. Returns only on failure: the step that failed, errno in *e.
- * leader > 0: tie the process to that parent with PR_SET_PDEATHSIG. */
+/* In the child: enter the root and exec, tied to its parent (leader) with PR_SET_PDEATHSIG.
+ * Returns only on failure: the step that failed, errno in *e. */
 static int enter_and_exec(const struct s1_spawn *spec, pid_t leader, bool in_cgroup2, int *e)
 {
 	const struct s1_ids *ids = spec->ids;
@@ -118,14 +118,12 @@ static int enter_and_exec(const struct s1_spawn *spec, pid_t leader, bool in_cgr
 		*e = -r;
 		return STEP_CAPS;
 	}
-	if (leader > 0) {
-		/* After the last credential change, which would clear it; then make sure the
-		 * leader did not die before it was set. */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-			return *e = errno, STEP_PDEATHSIG;
-		if (getppid() != leader)
-			_exit(137);
-	}
+	/* After the last credential change, which would clear it; then make sure the leader did
+	 * not die before it was set. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return *e = errno, STEP_PDEATHSIG;
+	if (getppid() != leader)
+		_exit(137);
 	execve(spec->path, spec->argv, spec->envp);
 	return *e = errno, STEP_EXEC;
 }
