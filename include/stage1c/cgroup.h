@@ -86,7 +86,11 @@ int cgroup_plan_build_current(const char *pod_name, const struct s1_cgroup_limit
  * (the leader) into its leaf of the unified hierarchy. On error, undoes what it did. */
 int cgroup_plan_apply(const struct s1_cgroup_plan *plan, struct s1_err *err);
 
-/* O_WRONLY|O_CLOEXEC descriptors of every cgroup.procs the app joins (plan->app_procs). */
+/* O_WRONLY|O_CLOEXEC|O_NOFOLLOW descriptors of join files ("tasks", "cgroup.procs"): all of
+ * them into fds[0..n), or none (and err set). */
+int cgroup_open_join_files(char *const *paths, size_t n, int *fds, size_t max, struct s1_err *err);
+
+/* The same for every file the app joins through (plan->app_procs). */
 int cgroup_plan_open_app_procs(const struct s1_cgroup_plan *plan, int *fds, size_t max, size_t *n,
 			       struct s1_err *err);
 

@@ -692,24 +692,30 @@ int cgroup_plan_undo(const struct s1_cgroup_plan *plan)
 	return undo_ops(plan, plan->n_ops, true);
 }
 
-int cgroup_plan_open_app_procs(const struct s1_cgroup_plan *plan, int *fds, size_t max, size_t *n,
-			       struct s1_err *err)
+int cgroup_open_join_files(char *const *paths, size_t n, int *fds, size_t max, struct s1_err *err)
 {
-	*n = 0;
-	if (plan->n_app_procs > max)
-		return s1_error(err, 0, "the app joins %zu cgroups, more than %zu",
-				plan->n_app_procs, max);
-	for (size_t i = 0; i < plan->n_app_procs; i++) {
-		fds[i] = open(plan->app_procs[i], O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (n > max)
+		return s1_error(err, 0, "the app joins %zu cgroups, more than %zu", n, max);
+	for (size_t i = 0; i < n; i++) {
+		fds[i] = open(paths[i], O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 		if (fds[i] < 0) {
-			int r = s1_error(err, errno, "opening %s", plan->app_procs[i]);
+			int r = s1_error(err, errno, "opening %s", paths[i]);
 			while (i-- > 0)
 				close(fds[i]);
 			return r;
 		}
 	}
-	*n = plan->n_app_procs;
 	return 0;
+}
+
+int cgroup_plan_open_app_procs(const struct s1_cgroup_plan *plan, int *fds, size_t max, size_t *n,
+			       struct s1_err *err)
+{
+	*n = 0;
+	int r = cgroup_open_join_files(plan->app_procs, plan->n_app_procs, fds, max, err);
+	if (r == 0)
+		*n = plan->n_app_procs;
+	return r;
 }
 
 int cgroup_join_fds(const int *fds, size_t n)

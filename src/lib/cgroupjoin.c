@@ -1,8 +1,6 @@
 /* The record of the app's cgroups, so that enter's commands join the app's cgroups. */
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "stage1c/cgroup.h"
 #include "stage1c/cgroupjoin.h"
@@ -25,23 +23,20 @@ int cgroupjoin_open_app(int podfd, struct s1_confine *c, struct s1_err *err)
 	if (r < 0)
 		return s1_error(err, r, "reading the %s record", S1_APP_CGROUPS_RECORD);
 	char *paths[S1_MAX_CGROUP_FDS];
+	size_t n = 0;
 	char *save = NULL;
 	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		/* Only the join file of a pod cgroup, never anything else the record could name. */
 		if (!cgroup_is_app_join_file(line))
-			r = s1_error(err, 0, "%s record: bad entry \"%s\"", S1_APP_CGROUPS_RECORD,
-				     line);
-		else if (c->n_cgroup_fds == S1_MAX_CGROUP_FDS)
-			r = s1_error(err, 0, "%s record: too many entries", S1_APP_CGROUPS_RECORD);
-		else if ((c->cgroup_fds[c->n_cgroup_fds] =
-			      open(line, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-			r = s1_error(err, errno, "opening %s", line);
-		else {
-			paths[c->n_cgroup_fds++] = line;
-			continue;
-		}
-		confine_close_fds(c);
-		return r;
+			return s1_error(err, 0, "%s record: bad entry \"%s\"",
+					S1_APP_CGROUPS_RECORD, line);
+		if (n == S1_MAX_CGROUP_FDS)
+			return s1_error(err, 0, "%s record: too many entries",
+					S1_APP_CGROUPS_RECORD);
+		paths[n++] = line;
 	}
+	if ((r = cgroup_open_join_files(paths, n, c->cgroup_fds, S1_MAX_CGROUP_FDS, err)) < 0)
+		return r;
+	c->n_cgroup_fds = n;
 	return confine_use_cgroup2(c, paths, err);
 }
