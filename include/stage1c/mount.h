@@ -21,10 +21,11 @@ int mount_apply_plan(int podfd, int rootfd, const struct s1_mount_plan *plan, st
 /* Detach the root mount made by mount_root_setup, with everything below it. */
 int mount_root_teardown(int rootfd);
 
-/* Record, before mounting anything, which mount the rootfs lives on now (rkt's overlay, or
- * the file system holding a plain copy), so that gc can detach exactly what run stacked on
- * top of it. */
-int mount_record_base(struct s1_record *rec, int podfd, const char *rootfs_rel, struct s1_err *err);
+/* Record, before mounting anything, which mount the rootfs (rootfs_fd, opened at rootfs_rel
+ * in the pod directory) lives on now (rkt's overlay, or the file system holding a plain
+ * copy), so that gc can detach exactly what run stacked on top of it. */
+int mount_record_base(struct s1_record *rec, int rootfs_fd, const char *rootfs_rel,
+		      struct s1_err *err);
 /* The "mounts" section back: the base mount's ID and the rootfs path (to free). 0, -ENOENT,
  * -EINVAL when garbled, or -errno. */
 int mount_record_read(int podfd, long *base, char **rootfs_rel);

@@ -335,14 +335,12 @@ static int fd_mount_id(int fd, long *id)
 	return 0;
 }
 
-int mount_record_base(struct s1_record *rec, int podfd, const char *rootfs_rel, struct s1_err *err)
+int mount_record_base(struct s1_record *rec, int rootfs_fd, const char *rootfs_rel,
+		      struct s1_err *err)
 {
-	_cleanup_close_ int fd = path_open_in_root(podfd, rootfs_rel, O_PATH | O_DIRECTORY);
 	long id;
-	int r;
-	if (fd < 0)
-		return s1_error(err, fd, "app rootfs %s", rootfs_rel);
-	if ((r = fd_mount_id(fd, &id)) < 0)
+	int r = fd_mount_id(rootfs_fd, &id);
+	if (r < 0)
 		return s1_error(err, r, "reading the mount of %s", rootfs_rel);
 	_cleanup_free_ char *line = s1_xasprintf("%ld %s", id, rootfs_rel);
 	podstate_record_add(rec, "mounts", line);

@@ -39,7 +39,9 @@ struct pod_ctx {
 	char **envp;
 	char *exec_path;
 	int podfd;
-	int rootfd; /* our bind mount of the app's rootfs, once made */
+	char *rootfs; /* the app's rootfs, relative to the pod directory */
+	int imgroot;  /* that directory as rkt made it, before any mount of ours */
+	int rootfd;   /* our bind mount of the app's rootfs, once made */
 };
 
 static void pod_ctx_free(struct pod_ctx *c)
@@ -51,6 +53,9 @@ static void pod_ctx_free(struct pod_ctx *c)
 	user_ids_free(&c->ids);
 	env_free(c->envp);
 	free(c->exec_path);
+	free(c->rootfs);
+	if (c->imgroot >= 0)
+		close(c->imgroot);
 	if (c->rootfd >= 0)
 		close(c->rootfd);
 	if (c->podfd >= 0)
@@ -86,8 +91,7 @@ static int prepare_root(struct pod_ctx *c, const struct s1_run_args *args, struc
 	int r = mountplan_build(&c->pod, c->ra, &c->image, &opts, &plan, err);
 	if (r < 0)
 		return r;
-	_cleanup_free_ char *rootfs = podstate_app_rootfs(c->ra->name);
-	c->rootfd = mount_root_setup(c->podfd, rootfs, err);
+	c->rootfd = mount_root_setup(c->podfd, c->rootfs, err);
 	if (c->rootfd < 0) {
 		mountplan_free(&plan);
 		return c->rootfd;
@@ -128,10 +132,9 @@ static int plan_cgroups(struct pod_ctx *c, const char *uuid, struct s1_err *err)
 static int write_record(struct pod_ctx *c, struct s1_err *err)
 {
 	struct s1_record rec = {0};
-	_cleanup_free_ char *rootfs = podstate_app_rootfs(c->ra->name);
 	int r;
 	if ((r = podstate_record_leader(&rec, getpid(), err)) < 0 ||
-	    (r = mount_record_base(&rec, c->podfd, rootfs, err)) < 0) {
+	    (r = mount_record_base(&rec, c->imgroot, c->rootfs, err)) < 0) {
 		podstate_record_free(&rec);
 		return r;
 	}
@@ -254,11 +257,11 @@ static int run_in_ctx(struct pod_ctx *c, const struct s1_run_args *args, struct 
 	if ((r = load_manifests(c, err)) < 0)
 		return r;
 
-	_cleanup_free_ char *rootfs = podstate_app_rootfs(c->ra->name);
-	_cleanup_close_ int imgroot = path_open_in_root(c->podfd, rootfs, O_PATH | O_DIRECTORY);
-	if (imgroot < 0)
-		return s1_error(err, imgroot, "app rootfs %s", rootfs);
-	if ((r = user_resolve(imgroot, c->app, &c->ids, err)) < 0)
+	c->rootfs = podstate_app_rootfs(c->ra->name);
+	c->imgroot = path_open_in_root(c->podfd, c->rootfs, O_PATH | O_DIRECTORY);
+	if (c->imgroot < 0)
+		return s1_error(err, c->imgroot, "app rootfs %s", c->rootfs);
+	if ((r = user_resolve(c->imgroot, c->app, &c->ids, err)) < 0)
 		return r;
 	if ((r = isolators_parse(c->app, &c->pod, args->disable_seccomp, &c->iso, err)) < 0)
 		return r;
@@ -284,8 +287,10 @@ static int run_in_ctx(struct pod_ctx *c, const struct s1_run_args *args, struct 
 
 int run_pod(const struct s1_run_args *args, struct s1_err *err)
 {
-	struct pod_ctx c = {
-	    .podfd = -1, .rootfd = -1, .confine = {.cgroup2_dir = -1, .cgroup2_procs = -1}};
+	struct pod_ctx c = {.podfd = -1,
+			    .imgroot = -1,
+			    .rootfd = -1,
+			    .confine = {.cgroup2_dir = -1, .cgroup2_procs = -1}};
 	int r;
 
 	if ((r = check_lock_fd(err)) < 0 || (r = podstate_check_uuid(args->uuid, err)) < 0)
