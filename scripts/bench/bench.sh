@@ -57,11 +57,14 @@ done
 DATA=""
 BG_PIDS=()
 
+leader_pid() { # the pod leader's PID, from stage1-c's record (empty when there is none)
+	sed -n 's/^leader \([0-9]*\) .*/\1/p' "$1/stage1-c.record" 2>/dev/null || true
+}
+
 pod_pids() { # the app and the leader of a pod, when recorded
 	local pod=$1
 	[ -f "$pod/pid" ] && tr -d '\n' <"$pod/pid" && echo
-	[ -f "$pod/stage1-c.record" ] && sed -n 's/^leader \([0-9]*\) .*/\1/p' "$pod/stage1-c.record"
-	return 0
+	leader_pid "$pod"
 }
 
 cleanup() {
@@ -395,7 +398,7 @@ while read -r uuid; do
 		gc_pod gc.sleep "$uuid"
 		continue
 	}
-	leader=$(sed -n 's/^leader \([0-9]*\) .*/\1/p' "$pod/stage1-c.record" 2>/dev/null || true)
+	leader=$(leader_pid "$pod")
 	[ -n "$leader" ] || leader=$(pgrep -P "$SLEEPER_PID" | head -n1)
 	rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$leader/status" 2>/dev/null || true)
 	[ -n "$rss" ] && sample run.vmrss "$rss" KB
