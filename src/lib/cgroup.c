@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "stage1c/cgroup.h"
+#include "stage1c/mountinfo.h"
 #include "stage1c/names.h"
 #include "stage1c/path.h"
 #include "stage1c/podstate.h"
@@ -73,13 +74,6 @@ static bool is_pod_name(const char *s, size_t len)
 
 /* ---- Parsing ---- */
 
-struct cg_mount {
-	bool v2;
-	char *root;  /* the hierarchy's directory mounted there */
-	char *point; /* the mount point */
-	char *opts;  /* super options: the controllers of a v1 hierarchy, among other flags */
-};
-
 /* A hierarchy the process is in, and where its start cgroup is on the file system. */
 struct cg_hier {
 	bool v2;
@@ -87,16 +81,6 @@ struct cg_hier {
 	char *cgpath;	   /* the start cgroup, as /proc/self/cgroup names it */
 	char *start;	   /* prefix + mount point + the start cgroup below the mount's root */
 };
-
-static void mounts_free(struct cg_mount *m, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(m[i].root);
-		free(m[i].point);
-		free(m[i].opts);
-	}
-	free(m);
-}
 
 static void hiers_free(struct cg_hier *h, size_t n)
 {
@@ -106,56 +90,6 @@ static void hiers_free(struct cg_hier *h, size_t n)
 		free(h[i].start);
 	}
 	free(h);
-}
-
-/* "ID PARENT MAJ:MIN ROOT POINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS": keeps the
- * cgroup and cgroup2 mounts. */
-static int parse_mountinfo(const char *text, struct cg_mount **out, size_t *n, struct s1_err *err)
-{
-	struct cg_mount *m = NULL;
-	size_t nm = 0, lineno = 0;
-	for (const char *line = text; *line; lineno++) {
-		const char *eol = strchrnul(line, '\n');
-		const char *f[32];
-		size_t fl[32], nf = 0;
-		for (const char *p = line; p < eol && nf < S1_ARRAY_SIZE(f);) {
-			while (p < eol && *p == ' ')
-				p++;
-			if (p == eol)
-				break;
-			const char *e = p;
-			while (e < eol && *e != ' ')
-				e++;
-			f[nf] = p;
-			fl[nf++] = (size_t)(e - p);
-			p = e;
-		}
-		size_t dash = 6;
-		while (dash < nf && !(fl[dash] == 1 && f[dash][0] == '-'))
-			dash++;
-		if (nf > 0 && dash + 3 >= nf) {
-			mounts_free(m, nm);
-			return s1_error(err, 0, "mountinfo line %zu: malformed", lineno + 1);
-		}
-		if (nf > 0) {
-			const char *type = f[dash + 1];
-			size_t tl = fl[dash + 1];
-			bool v1 = tl == 6 && strncmp(type, "cgroup", 6) == 0;
-			bool v2 = tl == 7 && strncmp(type, "cgroup2", 7) == 0;
-			if (v1 || v2) {
-				m = s1_xrealloc(m, (nm + 1) * sizeof(*m));
-				m[nm].v2 = v2;
-				m[nm].root = s1_unescape_octal(f[3], fl[3]);
-				m[nm].point = s1_unescape_octal(f[4], fl[4]);
-				m[nm].opts = s1_xstrndup(f[dash + 3], fl[dash + 3]);
-				nm++;
-			}
-		}
-		line = *eol ? eol + 1 : eol;
-	}
-	*out = m;
-	*n = nm;
-	return 0;
 }
 
 /* Is item (ilen characters) one of the comma-separated entries of list? */
@@ -172,12 +106,18 @@ static bool list_has(const char *list, const char *item, size_t ilen)
 	return false;
 }
 
-/* Does the mount carry every controller (or name=) of a v1 hierarchy? */
-static bool mount_serves(const struct cg_mount *m, const char *controllers)
+/* Is the mount one of the hierarchy (cgroup2, or v1's cgroup)? */
+static bool mount_is_cgroup(const struct s1_mountinfo_entry *m, bool v2)
+{
+	return strcmp(m->fstype, v2 ? "cgroup2" : "cgroup") == 0;
+}
+
+/* Does the mount carry every controller (or name=) of a v1 hierarchy? Its super options say. */
+static bool mount_serves(const struct s1_mountinfo_entry *m, const char *controllers)
 {
 	for (const char *p = controllers; *p;) {
 		size_t l = strcspn(p, ",");
-		if (l > 0 && !list_has(m->opts, p, l))
+		if (l > 0 && !list_has(m->superopts, p, l))
 			return false;
 		p += l;
 		if (*p)
@@ -205,20 +145,20 @@ static bool under_sys_fs_cgroup(const char *point)
 
 /* Where the start cgroup of a hierarchy is, through the first mount showing it (one under
  * /sys/fs/cgroup preferred: bind mounts of it elsewhere, into pods for one, come later). */
-static char *locate(const struct cg_mount *m, size_t nm, bool v2, const char *controllers,
+static char *locate(const struct s1_mountinfo *mi, bool v2, const char *controllers,
 		    const char *cgpath)
 {
-	const struct cg_mount *best = NULL;
+	const struct s1_mountinfo_entry *best = NULL;
 	const char *rel = NULL;
-	for (size_t i = 0; i < nm; i++) {
-		if (m[i].v2 != v2 || (!v2 && !mount_serves(&m[i], controllers)))
+	for (size_t i = 0; i < mi->n; i++) {
+		const struct s1_mountinfo_entry *m = &mi->entries[i];
+		if (!mount_is_cgroup(m, v2) || (!v2 && !mount_serves(m, controllers)))
 			continue;
-		const char *r = below_root(m[i].root, cgpath);
+		const char *r = below_root(m->root, cgpath);
 		if (!r)
 			continue;
-		if (!best ||
-		    (!under_sys_fs_cgroup(best->point) && under_sys_fs_cgroup(m[i].point))) {
-			best = &m[i];
+		if (!best || (!under_sys_fs_cgroup(best->point) && under_sys_fs_cgroup(m->point))) {
+			best = m;
 			rel = r;
 		}
 	}
@@ -237,8 +177,8 @@ static bool has_dotdot(const char *path)
 }
 
 /* "ID:CONTROLLERS:PATH" lines; keeps the hierarchies some mount shows. */
-static int parse_self_cgroup(const char *text, const struct cg_mount *m, size_t nm,
-			     struct cg_hier **out, size_t *n, struct s1_err *err)
+static int parse_self_cgroup(const char *text, const struct s1_mountinfo *mi, struct cg_hier **out,
+			     size_t *n, struct s1_err *err)
 {
 	struct cg_hier *h = NULL;
 	size_t nh = 0, lineno = 0;
@@ -265,7 +205,7 @@ static int parse_self_cgroup(const char *text, const struct cg_mount *m, size_t 
 					"/proc/self/cgroup: %s is outside this cgroup namespace",
 					cgpath);
 		}
-		char *start = locate(m, nm, v2, ctrl, cgpath);
+		char *start = locate(mi, v2, ctrl, cgpath);
 		if (start) {
 			h = s1_xrealloc(h, (nh + 1) * sizeof(*h));
 			h[nh].v2 = v2;
@@ -474,29 +414,13 @@ static int build(const struct cg_hier *h, size_t nh, const char *pod_name,
 	return 0;
 }
 
-int cgroup_plan_build(const char *mountinfo, const char *self_cgroup, const char *pod_name,
-		      const struct s1_cgroup_limits *lim, struct s1_cgroup_plan *plan,
-		      struct s1_err *err)
+static int plan_from(const struct s1_mountinfo *mi, const char *self_cgroup, const char *pod_name,
+		     const struct s1_cgroup_limits *lim, struct s1_cgroup_plan *plan,
+		     struct s1_err *err)
 {
-	static const struct s1_cgroup_limits none;
-	memset(plan, 0, sizeof(*plan));
-	if (!lim)
-		lim = &none;
-	if (!pod_name || !is_pod_name(pod_name, strlen(pod_name)))
-		return s1_error(err, 0, "pod cgroup name \"%s\" is not %s<UUID>",
-				pod_name ? pod_name : "", S1_CGROUP_POD_PREFIX);
-	int r = check_limits(lim, err);
-	if (r < 0)
-		return r;
-
-	struct cg_mount *m = NULL;
-	size_t nm = 0;
-	if ((r = parse_mountinfo(mountinfo, &m, &nm, err)) < 0)
-		return r;
 	struct cg_hier *h = NULL;
 	size_t nh = 0;
-	r = parse_self_cgroup(self_cgroup, m, nm, &h, &nh, err);
-	mounts_free(m, nm);
+	int r = parse_self_cgroup(self_cgroup, mi, &h, &nh, err);
 	if (r < 0)
 		return r;
 	r = build(h, nh, pod_name, lim, plan, err);
@@ -506,18 +430,54 @@ int cgroup_plan_build(const char *mountinfo, const char *self_cgroup, const char
 	return r;
 }
 
+/* The checks that need neither text; plan is zeroed first. */
+static int check_args(const char *pod_name, const struct s1_cgroup_limits *lim,
+		      struct s1_cgroup_plan *plan, struct s1_err *err)
+{
+	memset(plan, 0, sizeof(*plan));
+	if (!pod_name || !is_pod_name(pod_name, strlen(pod_name)))
+		return s1_error(err, 0, "pod cgroup name \"%s\" is not %s<UUID>",
+				pod_name ? pod_name : "", S1_CGROUP_POD_PREFIX);
+	return check_limits(lim, err);
+}
+
+static const struct s1_cgroup_limits no_limits;
+
+int cgroup_plan_build(const char *mountinfo, const char *self_cgroup, const char *pod_name,
+		      const struct s1_cgroup_limits *lim, struct s1_cgroup_plan *plan,
+		      struct s1_err *err)
+{
+	if (!lim)
+		lim = &no_limits;
+	int r = check_args(pod_name, lim, plan, err);
+	if (r < 0)
+		return r;
+	struct s1_mountinfo mi;
+	if ((r = mountinfo_parse(mountinfo, &mi, err)) < 0)
+		return r;
+	r = plan_from(&mi, self_cgroup, pod_name, lim, plan, err);
+	mountinfo_free(&mi);
+	return r;
+}
+
 int cgroup_plan_build_current(const char *pod_name, const struct s1_cgroup_limits *lim,
 			      struct s1_cgroup_plan *plan, struct s1_err *err)
 {
-	_cleanup_free_ char *mountinfo = NULL, *self = NULL;
-	memset(plan, 0, sizeof(*plan));
-	int r = s1_read_file_at(AT_FDCWD, "/proc/self/mountinfo", PROC_TEXT_MAX, &mountinfo, NULL);
+	if (!lim)
+		lim = &no_limits;
+	int r = check_args(pod_name, lim, plan, err);
 	if (r < 0)
-		return s1_error(err, r, "reading /proc/self/mountinfo");
+		return r;
+	_cleanup_free_ char *self = NULL;
 	r = s1_read_file_at(AT_FDCWD, "/proc/self/cgroup", PROC_TEXT_MAX, &self, NULL);
 	if (r < 0)
 		return s1_error(err, r, "reading /proc/self/cgroup");
-	return cgroup_plan_build(mountinfo, self, pod_name, lim, plan, err);
+	struct s1_mountinfo mi;
+	if ((r = mountinfo_read(&mi, err)) < 0)
+		return r;
+	r = plan_from(&mi, self, pod_name, lim, plan, err);
+	mountinfo_free(&mi);
+	return r;
 }
 
 void cgroup_plan_free(struct s1_cgroup_plan *plan)

@@ -385,6 +385,18 @@ static void test_path_with_space(void **state)
 	cgroup_plan_free(&p);
 }
 
+static void test_empty_source_mount(void **state)
+{
+	(void)state;
+	struct s1_cgroup_plan p;
+	/* A host mount made with source "" (as Go programs do) shows as two spaces in a row:
+	 * every pod on such a host used to fail with "mountinfo line 2: malformed". */
+	const char *mi = MI_V2 "90 27 0:50 / /run/x rw,relatime shared:40 - tmpfs  rw,size=4k\n";
+	plan_ok(mi, CG_V2, NULL, &p);
+	assert_string_equal(p.dirs[0], V2_START "/" POD);
+	cgroup_plan_free(&p);
+}
+
 static void test_mount_root(void **state)
 {
 	(void)state;
@@ -1053,6 +1065,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_missing_controller, reset_prefix),
 	    cmocka_unit_test_setup(test_bad_inputs, reset_prefix),
 	    cmocka_unit_test_setup(test_path_with_space, reset_prefix),
+	    cmocka_unit_test_setup(test_empty_source_mount, reset_prefix),
 	    cmocka_unit_test_setup(test_mount_root, reset_prefix),
 	    cmocka_unit_test_setup_teardown(test_apply_v2, tree_setup, tree_teardown),
 	    cmocka_unit_test_setup_teardown(test_apply_v2_controller_missing, tree_setup,
