@@ -1,18 +1,46 @@
-/* System calls that not every C library wraps (musl 1.2.3 has neither wrapper), called
- * directly so that the entrypoints build with glibc and with musl alike. */
+/* System calls that not every C library wraps (musl 1.2.3 wraps none of these), called
+ * directly so that the entrypoints build with glibc and with musl alike. Each returns what
+ * the kernel does: a value >= 0, or -1 with errno set (ENOSYS on a kernel without it). */
 #ifndef STAGE1C_SYSCALLS_H
 #define STAGE1C_SYSCALLS_H
 
 #include <stdint.h>
 
 #define S1_CLOSE_RANGE_CLOEXEC (1U << 2)
-#define S1_MOUNT_ATTR_RDONLY 0x00000001ULL
 #define S1_AT_RECURSIVE 0x8000
 
-/* close_range(2), Linux 5.9 (CLOSE_RANGE_CLOEXEC: 5.11). 0 or -1 with errno. */
+/* open_tree(2) flags */
+#define S1_OPEN_TREE_CLONE 1U
+#define S1_OPEN_TREE_CLOEXEC 02000000U
+/* move_mount(2) flags */
+#define S1_MOVE_MOUNT_F_EMPTY_PATH 0x00000004U
+#define S1_MOVE_MOUNT_T_EMPTY_PATH 0x00000040U
+/* mount attributes (mount_setattr(2), fsmount(2)) */
+#define S1_MOUNT_ATTR_RDONLY 0x00000001ULL
+#define S1_MOUNT_ATTR_NOSUID 0x00000002ULL
+#define S1_MOUNT_ATTR_NODEV 0x00000004ULL
+
+/* close_range(2), Linux 5.9 (CLOSE_RANGE_CLOEXEC: 5.11). */
 int s1_close_range(unsigned first, unsigned last, unsigned flags);
 
-/* mount_setattr(2), Linux 5.12, setting attr_set on the mount at dfd/path. 0 or -1/errno. */
-int s1_mount_setattr(int dfd, const char *path, unsigned flags, uint64_t attr_set);
+/* mount_setattr(2), Linux 5.12: set attr_set on the mount at dfd/path and, when propagation
+ * is not 0, its propagation (MS_PRIVATE, MS_SLAVE, MS_SHARED). */
+int s1_mount_setattr(int dfd, const char *path, unsigned flags, uint64_t attr_set,
+		     unsigned long propagation);
+
+/* open_tree(2), Linux 5.2. */
+int s1_open_tree(int dfd, const char *path, unsigned flags);
+
+/* move_mount(2), Linux 5.2. */
+int s1_move_mount(int from_dfd, const char *from_path, int to_dfd, const char *to_path,
+		  unsigned flags);
+
+/* A detached tmpfs (fsopen, fsconfig, fsmount: Linux 5.2) with the given options ("mode",
+ * "1777"; NULL-terminated key/value pairs) and mount attributes. Returns its fd. */
+int s1_tmpfs_detached(const char *const *options, uint64_t attrs);
+
+/* The ID of the mount fd lives on, as /proc/self/mountinfo numbers it: statx(STATX_MNT_ID),
+ * Linux 5.8, else /proc/self/fdinfo (3.15). Returns 0 or -errno. */
+int s1_fd_mount_id(int fd, uint64_t *id);
 
 #endif

@@ -79,6 +79,10 @@ int s1_parse_ll(const char *s, long long min, long long max, long long *out);
 /* A copy of s[0..len) with mountinfo's octal escapes (\040 for a space) undone. */
 char *s1_unescape_octal(const char *s, size_t len);
 
+/* The same into out (len + 1 bytes; out may be s itself: the text only shrinks), NUL
+ * terminated. Returns the length of the result. */
+size_t s1_unescape_octal_into(char *out, const char *s, size_t len);
+
 /* Fault injection for the gc tests: with STAGE1C_TEST_KILL_AT=name in the environment, the
  * process SIGKILLs itself at the point of that name (a stand-in for a crash or an OOM kill). */
 void s1_test_point(const char *name);

@@ -7,10 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
-#include "stage1c/syscalls.h"
 #include "stage1c/util.h"
 
 static void *check_alloc(void *p)
@@ -154,9 +152,9 @@ void s1_test_point(const char *name)
 		raise(SIGKILL);
 }
 
-char *s1_unescape_octal(const char *s, size_t len)
+size_t s1_unescape_octal_into(char *out, const char *s, size_t len)
 {
-	char *out = s1_xmalloc(len + 1), *o = out;
+	char *o = out;
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] == '\\' && i + 3 < len && s[i + 1] >= '0' && s[i + 1] <= '3' &&
 		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
@@ -168,19 +166,12 @@ char *s1_unescape_octal(const char *s, size_t len)
 		}
 	}
 	*o = '\0';
+	return (size_t)(o - out);
+}
+
+char *s1_unescape_octal(const char *s, size_t len)
+{
+	char *out = s1_xmalloc(len + 1);
+	s1_unescape_octal_into(out, s, len);
 	return out;
-}
-
-int s1_close_range(unsigned first, unsigned last, unsigned flags)
-{
-	return (int)syscall(SYS_close_range, first, last, flags);
-}
-
-int s1_mount_setattr(int dfd, const char *path, unsigned flags, uint64_t attr_set)
-{
-	/* struct mount_attr of <linux/mount.h>, which clashes with glibc's <sys/mount.h>. */
-	struct {
-		uint64_t attr_set, attr_clr, propagation, userns_fd;
-	} attr = {.attr_set = attr_set};
-	return (int)syscall(SYS_mount_setattr, dfd, path, flags, &attr, sizeof(attr));
 }
