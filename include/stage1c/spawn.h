@@ -11,7 +11,8 @@
 
 struct s1_spawn {
 	int rootfd;	     /* O_PATH fd of the app's root mount */
-	const char *workdir; /* inside the root; NULL is "/" */
+	int workdirfd;	     /* O_PATH fd of the working directory inside the root; <0: "/" */
+	const char *workdir; /* its name, for messages; NULL is "/" */
 	const char *path;    /* the executable, resolved inside the root */
 	char *const *argv;
 	char *const *envp;

@@ -82,6 +82,7 @@ struct enter_ctx {
 	char *path;
 	int podfd;
 	int root;
+	int workdir;
 };
 
 static int enter_in_ctx(struct enter_ctx *c, const struct s1_enter_args *args, struct s1_err *err)
@@ -110,11 +111,18 @@ static int enter_in_ctx(struct enter_ctx *c, const struct s1_enter_args *args, s
 	    (r = cgroupjoin_open_app(c->podfd, &c->confine, err)) < 0)
 		return r;
 
+	/* Resolved inside the app's root, as a descriptor: whatever the app made of that path
+	 * (a symlink to /proc/PID/root, say) cannot take the command out of it. */
+	const char *wd = app->working_directory ? app->working_directory : "/";
+	c->workdir = path_open_in_root(c->root, wd, O_PATH | O_DIRECTORY);
+	if (c->workdir < 0)
+		return s1_error(err, c->workdir, "working directory \"%s\"", wd);
 	c->path = exec_resolve_in_root(c->root, args->cmd[0], app->working_directory,
 				       env_get(c->envp, "PATH"), err);
 	if (!c->path)
 		return -ENOENT;
 	struct s1_spawn spec = {.rootfd = c->root,
+				.workdirfd = c->workdir,
 				.workdir = app->working_directory,
 				.path = c->path,
 				.argv = args->cmd,
@@ -135,8 +143,10 @@ static int enter_in_ctx(struct enter_ctx *c, const struct s1_enter_args *args, s
 
 int enter_pod(const struct s1_enter_args *args, struct s1_err *err)
 {
-	struct enter_ctx c = {
-	    .podfd = -1, .root = -1, .confine = {.cgroup2_dir = -1, .cgroup2_procs = -1}};
+	struct enter_ctx c = {.podfd = -1,
+			      .root = -1,
+			      .workdir = -1,
+			      .confine = {.cgroup2_dir = -1, .cgroup2_procs = -1}};
 	int r = enter_in_ctx(&c, args, err);
 	confine_close_fds(&c.confine);
 	free(c.path);
@@ -146,6 +156,8 @@ int enter_pod(const struct s1_enter_args *args, struct s1_err *err)
 	manifest_pod_free(&c.pod);
 	if (c.root >= 0)
 		close(c.root);
+	if (c.workdir >= 0)
+		close(c.workdir);
 	if (c.podfd >= 0)
 		close(c.podfd);
 	return r;

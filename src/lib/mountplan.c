@@ -53,6 +53,15 @@ static struct resolved_mount *find_mount(struct resolved_mount *m, size_t n, con
 	return NULL;
 }
 
+/* "/a/.." (or "/a/../"): after the mount the path names another directory than the mount. */
+static bool ends_in_dotdot(const char *path)
+{
+	size_t n = strlen(path);
+	while (n > 0 && path[n - 1] == '/')
+		n--;
+	return n >= 2 && path[n - 1] == '.' && path[n - 2] == '.' && (n == 2 || path[n - 3] == '/');
+}
+
 static int merge_mount_points(struct resolved_mount *m, size_t *n, const struct s1_mount_point *mps,
 			      size_t n_mps, struct s1_err *err)
 {
@@ -105,6 +114,9 @@ static int add_volume_mounts(const struct s1_pod_manifest *pod, const struct s1_
 		return r;
 
 	for (size_t i = 0; i < n; i++) {
+		if (ends_in_dotdot(m[i].path))
+			return s1_error(err, 0, "mount \"%s\": path %s ends in \"..\"", m[i].volume,
+					m[i].path);
 		const struct s1_volume *v =
 		    m[i].app_volume ? m[i].app_volume : manifest_pod_find_volume(pod, m[i].volume);
 		if (!v) {

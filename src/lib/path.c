@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "stage1c/path.h"
+#include "stage1c/syscalls.h"
 #include "stage1c/util.h"
 
 #define MAX_SYMLINKS 40
@@ -58,9 +59,31 @@ static bool is_magic_link(int fd, const char *target)
 	return target[0] == '/' || strpbrk(target, ":( ") != NULL;
 }
 
+/* What a walk creates where a component is missing (NULL: nothing, -ENOENT). */
+struct create_spec {
+	enum s1_path_kind kind; /* of the last component; those before it are directories */
+	mode_t mode;		/* of a directory made */
+	const struct s1_mount_set *where;
+};
+
+static int create_entry(int dirfd, const char *name, bool dir, const struct create_spec *c)
+{
+	if (c->where && !path_on_mount_in(dirfd, c->where))
+		return -EXDEV;
+	if (dir)
+		return mkdirat(dirfd, name, c->mode) < 0 ? -errno : 0;
+	/* O_EXCL|O_NOFOLLOW: whatever appeared there meanwhile is not followed. */
+	int f = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (f < 0)
+		return -errno;
+	close(f);
+	return 0;
+}
+
 /* The walk keeps the chain of directory fds from the root, so ".." pops to the real parent
- * and can never rise above the root. */
-static int open_walk(int rootfd, const char *path, int flags)
+ * and can never rise above the root. With create, a missing component is made (and a dangling
+ * symlink's target with it, as the walk follows the link inside the root). */
+static int open_walk(int rootfd, const char *path, int flags, const struct create_spec *create)
 {
 	/* Grown as needed: the kernel sets no depth limit, so neither may the fallback. */
 	_cleanup_free_ int *stack = NULL;
@@ -115,6 +138,16 @@ static int open_walk(int rootfd, const char *path, int flags)
 		}
 
 		int fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT && create) {
+			/* A trailing "/" asks for a directory, as in the kernel. */
+			bool dir = !last || *rest || create->kind == S1_PATH_DIR;
+			int r = create_entry(cur, comp, dir, create);
+			if (r < 0 && r != -EEXIST) {
+				ret = r;
+				goto out;
+			}
+			fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		}
 		if (fd < 0) {
 			ret = -errno;
 			goto out;
@@ -227,44 +260,17 @@ int path_open_in_root(int rootfd, const char *path, int flags)
 		}
 		have_openat2 = 0;
 	}
-	return open_walk(rootfd, path, flags);
+	return open_walk(rootfd, path, flags, NULL);
 }
 
-/* Split "a/b/c" into the parent "a/b" and the name "c" (path normalised of trailing "/"). */
-static int split_last(const char *path, char **parent, char **name)
+int path_ensure_in_root(int rootfd, const char *path, enum s1_path_kind kind,
+			const struct s1_mount_set *where)
 {
-	_cleanup_free_ char *copy = s1_xstrdup(path);
-	size_t len = strlen(copy);
-	while (len > 1 && copy[len - 1] == '/')
-		copy[--len] = '\0';
-	char *slash = strrchr(copy, '/');
-	const char *base = slash ? slash + 1 : copy;
-	if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
-		return -EINVAL;
-	*name = s1_xstrdup(base);
-	if (slash) {
-		*slash = '\0';
-		*parent = s1_xstrdup(*copy ? copy : "/");
-	} else {
-		*parent = s1_xstrdup("/");
-	}
-	return 0;
-}
-
-/* The parent directory of path (made like mkdir -p) open for *at() calls, and the last
- * component's name. */
-static int open_parent_made(int rootfd, const char *path, mode_t mode, char **name)
-{
-	_cleanup_free_ char *parent = NULL;
-	if (split_last(path, &parent, name) < 0)
-		return -ENOENT;
-	_cleanup_close_ int pfd = path_mkdir_in_root(rootfd, parent, mode);
-	if (pfd < 0)
-		return pfd;
-	/* pfd is O_PATH: mkdirat and openat need a real directory fd. */
-	char p[S1_FD_PATH_MAX];
-	int dfd = open(path_fd(pfd, p), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return dfd < 0 ? -errno : dfd;
+	int fd = path_open_in_root(rootfd, path, O_PATH);
+	if (fd != -ENOENT)
+		return fd;
+	const struct create_spec c = {.kind = kind, .mode = 0755, .where = where};
+	return open_walk(rootfd, path, O_PATH, &c);
 }
 
 int path_mkdir_in_root(int rootfd, const char *path, mode_t mode)
@@ -272,34 +278,30 @@ int path_mkdir_in_root(int rootfd, const char *path, mode_t mode)
 	int fd = path_open_in_root(rootfd, path, O_PATH | O_DIRECTORY);
 	if (fd != -ENOENT)
 		return fd;
-	_cleanup_free_ char *name = NULL;
-	_cleanup_close_ int dfd = open_parent_made(rootfd, path, mode, &name);
-	if (dfd < 0)
-		return dfd;
-	if (mkdirat(dfd, name, mode) < 0 && errno != EEXIST)
-		return -errno;
-	fd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	const struct create_spec c = {.kind = S1_PATH_DIR, .mode = mode};
+	return open_walk(rootfd, path, O_PATH | O_DIRECTORY, &c);
 }
 
-int path_ensure_in_root(int rootfd, const char *path, enum s1_path_kind kind)
+bool path_on_mount_in(int fd, const struct s1_mount_set *set)
 {
-	int fd = path_open_in_root(rootfd, path, O_PATH);
-	if (fd != -ENOENT)
-		return fd;
-	if (kind == S1_PATH_DIR)
-		return path_mkdir_in_root(rootfd, path, 0755);
+	uint64_t id;
+	if (s1_fd_mount_id(fd, &id) < 0)
+		return false;
+	for (size_t i = 0; i < set->n; i++)
+		if (set->ids[i] == id)
+			return true;
+	return false;
+}
 
-	_cleanup_free_ char *name = NULL;
-	_cleanup_close_ int dfd = open_parent_made(rootfd, path, 0755, &name);
-	if (dfd < 0)
-		return dfd;
-	/* O_EXCL|O_NOFOLLOW: a dangling symlink in the last place fails instead of being followed
-	 * out of the root. */
-	int f = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (f < 0)
-		return -errno;
-	close(f);
-	fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+void path_mount_set_add(struct s1_mount_set *set, uint64_t id)
+{
+	set->ids = s1_xrealloc(set->ids, (set->n + 1) * sizeof(*set->ids));
+	set->ids[set->n++] = id;
+}
+
+void path_mount_set_free(struct s1_mount_set *set)
+{
+	free(set->ids);
+	set->ids = NULL;
+	set->n = 0;
 }

@@ -42,6 +42,7 @@ struct pod_ctx {
 	char *rootfs; /* the app's rootfs, relative to the pod directory */
 	int imgroot;  /* that directory as rkt made it, before any mount of ours */
 	int rootfd;   /* our bind mount of the app's rootfs, once made */
+	int workdir;  /* the app's working directory in it, resolved once */
 };
 
 static void pod_ctx_free(struct pod_ctx *c)
@@ -58,6 +59,8 @@ static void pod_ctx_free(struct pod_ctx *c)
 		close(c->imgroot);
 	if (c->rootfd >= 0)
 		close(c->rootfd);
+	if (c->workdir >= 0)
+		close(c->workdir);
 	if (c->podfd >= 0)
 		close(c->podfd);
 }
@@ -104,11 +107,9 @@ static int prepare_root(struct pod_ctx *c, const struct s1_run_args *args, struc
 	s1_test_point("after-mounts");
 
 	const char *wd = c->app->working_directory;
-	if (wd) {
-		_cleanup_close_ int fd = path_open_in_root(c->rootfd, wd, O_PATH | O_DIRECTORY);
-		if (fd < 0)
-			return s1_error(err, fd, "working directory \"%s\"", wd);
-	}
+	c->workdir = path_open_in_root(c->rootfd, wd ? wd : "/", O_PATH | O_DIRECTORY);
+	if (c->workdir < 0)
+		return s1_error(err, c->workdir, "working directory \"%s\"", wd ? wd : "/");
 	c->exec_path =
 	    exec_resolve_in_root(c->rootfd, c->app->exec[0], wd, env_get(c->envp, "PATH"), err);
 	return c->exec_path ? 0 : -ENOENT;
@@ -172,6 +173,7 @@ static int start_in_app(struct pod_ctx *c, const char *path, char *const *argv, 
 			struct s1_err *err)
 {
 	struct s1_spawn spec = {.rootfd = c->rootfd,
+				.workdirfd = c->workdir,
 				.workdir = c->app->working_directory,
 				.path = path,
 				.argv = argv,
@@ -290,6 +292,7 @@ int run_pod(const struct s1_run_args *args, struct s1_err *err)
 	struct pod_ctx c = {.podfd = -1,
 			    .imgroot = -1,
 			    .rootfd = -1,
+			    .workdir = -1,
 			    .confine = {.cgroup2_dir = -1, .cgroup2_procs = -1}};
 	int r;
 

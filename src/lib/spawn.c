@@ -106,7 +106,9 @@ static int enter_and_exec(const struct s1_spawn *spec, pid_t leader, bool in_cgr
 	}
 	if (fchdir(spec->rootfd) < 0 || chroot(".") < 0)
 		return *e = errno, STEP_CHROOT;
-	if (chdir(spec->workdir ? spec->workdir : "/") < 0)
+	/* The working directory was resolved inside the root once, as a descriptor: nothing the
+	 * app (or a handler) did to that path since can move the process out of its root. */
+	if (spec->workdirfd >= 0 ? fchdir(spec->workdirfd) < 0 : chdir("/") < 0)
 		return *e = errno, STEP_CHDIR;
 	if (setgroups(ids->n_groups, ids->groups) < 0)
 		return *e = errno, STEP_SETGROUPS;

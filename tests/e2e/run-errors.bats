@@ -90,14 +90,17 @@ teardown() {
 	[ "$(mounts_under "$POD/")" -eq 0 ]
 }
 
-@test "a dangling symlink as a file mount target is refused, not followed" {
-	pod_json '{"exec": ["/bin/true"]}' "[{\"name\": \"data\", \"kind\": \"host\", \"source\": \"$POD/pod\"}]" \
+@test "a dangling symlink as a file mount target is followed inside the rootfs, never to the host" {
+	echo volume-file >"$DATA/file"
+	pod_json '{"exec": ["/bin/probe", "read:/victim"]}' "[{\"name\": \"data\", \"kind\": \"host\", \"source\": \"$DATA/file\"}]" \
 		'{"mounts": [{"volume": "data", "path": "/victim"}]}'
 	prepare
 	ln -s /nonexistent-host-file "$POD/stage1/rootfs/opt/stage2/busybox/rootfs/victim"
 	run_pod
-	assert_one_line_error 'mount target /victim'
+	[ "$status" -eq 0 ]
+	[ "$output" = "read:/victim=12:volume-file|" ]
 	[ ! -e /nonexistent-host-file ]
+	[ -f "$POD/stage1/rootfs/opt/stage2/busybox/rootfs/nonexistent-host-file" ]
 	[ "$(mounts_under "$POD/")" -eq 0 ]
 }
 

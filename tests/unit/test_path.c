@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "stage1c/path.h"
+#include "stage1c/syscalls.h"
 #include "stage1c/util.h"
 
 /* Names that must never appear on the host: a resolution that escaped the root would create
@@ -436,7 +437,7 @@ static int do_mkdir(int rootfd, const char *path, int mode)
 
 static int do_ensure(int rootfd, const char *path, int kind)
 {
-	return path_ensure_in_root(rootfd, path, (enum s1_path_kind)kind);
+	return path_ensure_in_root(rootfd, path, (enum s1_path_kind)kind, NULL);
 }
 
 static void assert_kind(struct fixture *f, const char *rel, mode_t type, mode_t perm)
@@ -484,11 +485,12 @@ static void test_mkdir(void **state)
 	check_create(f, "mkdir", do_mkdir, "file", 0755, "ENOTDIR");
 	check_create(f, "mkdir", do_mkdir, "b/file/sub", 0755, "ENOTDIR");
 	check_create(f, "mkdir", do_mkdir, "loop1/sub", 0755, "ELOOP");
-	/* A dangling link is not followed out of the root to create its target. */
-	check_create(f, "mkdir", do_mkdir, "dangling", 0755, "ENOTDIR");
-	check_create(f, "mkdir", do_mkdir, "dangling/sub", 0755, "ENOTDIR");
-	check_create(f, "mkdir", do_mkdir, "dangling_rel/sub", 0755, "ENOTDIR");
-	assert_absent(f, HOST_CANARY);
+	/* A dangling link's target is made inside the root (as rkt's fly does), never on the
+	 * host. */
+	check_create(f, "mkdir", do_mkdir, "dangling/sub", 0755, HOST_CANARY "/sub");
+	check_create(f, "mkdir", do_mkdir, "dangling_rel/sub2", 0755, HOST_CANARY "/sub2");
+	check_create(f, "mkdir", do_mkdir, "dangling", 0755, HOST_CANARY);
+	assert_kind(f, HOST_CANARY "/sub", S_IFDIR, 0755);
 }
 
 static void test_ensure_file(void **state)
@@ -508,15 +510,42 @@ static void test_ensure_file(void **state)
 	check_create(f, "ensure", do_ensure, "file", S1_PATH_DIR, "/file");
 	check_create(f, "ensure", do_ensure, "abs_file", S1_PATH_FILE, "/b/file");
 	check_create(f, "ensure", do_ensure, "/", S1_PATH_FILE, "/");
-	/* The last component a dangling symlink: refused, not followed. */
-	check_create(f, "ensure", do_ensure, "dangling", S1_PATH_FILE, "EEXIST");
-	check_create(f, "ensure", do_ensure, "dangling_rel", S1_PATH_FILE, "EEXIST");
-	check_create(f, "ensure", do_ensure, "dangling", S1_PATH_DIR, "ENOTDIR");
-	assert_absent(f, HOST_CANARY);
+	/* The last component a dangling symlink: its target is made, inside the root. */
+	check_create(f, "ensure", do_ensure, "dangling", S1_PATH_FILE, HOST_CANARY);
+	assert_kind(f, HOST_CANARY, S_IFREG, 0644);
+	check_create(f, "ensure", do_ensure, "dangling_rel", S1_PATH_FILE, HOST_CANARY);
 	check_create(f, "ensure", do_ensure, "b/file/x", S1_PATH_FILE, "ENOTDIR");
 	check_create(f, "ensure", do_ensure, "loop1", S1_PATH_FILE, "ELOOP");
 	check_create(f, "ensure", do_ensure, "c/d/e", S1_PATH_DIR, "/c/d/e");
 	assert_kind(f, "/c/d/e", S_IFDIR, 0755);
+}
+
+/* With a set of mounts, nothing is made on another mount: -EXDEV; what exists is returned. */
+static void test_ensure_only_on_given_mounts(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t root_id;
+	assert_int_equal(s1_fd_mount_id(f->rootfd[0], &root_id), 0);
+	uint64_t other = root_id + 1000000;
+	struct s1_mount_set elsewhere = {.ids = &other, .n = 1};
+	struct s1_mount_set here = {.ids = &root_id, .n = 1};
+	for (int m = 0; m < 2; m++) {
+		set_mode(m);
+		assert_int_equal(path_ensure_in_root(f->rootfd[0], "nx/y", S1_PATH_DIR, &elsewhere),
+				 -EXDEV);
+		assert_int_equal(path_ensure_in_root(f->rootfd[0], "nx", S1_PATH_FILE, &elsewhere),
+				 -EXDEV);
+		int fd = path_ensure_in_root(f->rootfd[0], "b/file", S1_PATH_FILE, &elsewhere);
+		assert_true(fd >= 0);
+		assert_false(path_on_mount_in(fd, &elsewhere));
+		assert_true(path_on_mount_in(fd, &here));
+		close(fd);
+		fd = path_ensure_in_root(f->rootfd[0], m ? "nx2/z" : "nx1/z", S1_PATH_DIR, &here);
+		assert_true(fd >= 0);
+		close(fd);
+	}
+	set_mode(0);
+	assert_absent(f, "/nx");
 }
 
 static void test_path_fd(void **state)
@@ -544,6 +573,7 @@ int main(void)
 	    T(test_open_for_reading),
 	    T(test_mkdir),
 	    T(test_ensure_file),
+	    T(test_ensure_only_on_given_mounts),
 	    cmocka_unit_test(test_path_fd),
 	};
 #undef T
