@@ -21,17 +21,15 @@ int mount_apply_plan(int podfd, int rootfd, const struct s1_mount_plan *plan, st
 /* Detach the root mount made by mount_root_setup, with everything below it. */
 int mount_root_teardown(int rootfd);
 
-/* Record, before mounting anything, which mount the rootfs (rootfs_fd, opened at rootfs_rel
- * in the pod directory) lives on now (rkt's overlay, or the file system holding a plain
- * copy), so that gc can detach exactly what run stacked on top of it. */
-int mount_record_base(struct s1_record *rec, int rootfs_fd, const char *rootfs_rel,
-		      struct s1_err *err);
-/* The "mounts" section back: the base mount's ID and the rootfs path (to free). 0, -ENOENT,
- * -EINVAL when garbled, or -errno. */
-int mount_record_read(int podfd, long *base, char **rootfs_rel);
+/* The "mounts" section: the app's rootfs (pod-relative), on which run binds the rootfs onto
+ * itself and builds the app's root below. */
+void mount_record_add(struct s1_record *rec, const char *rootfs_rel);
+/* The rootfs path back (to free). 0, -ENOENT, -EINVAL when garbled, or -errno. */
+int mount_record_read(int podfd, char **rootfs_rel);
 
-/* Detach every mount run stacked on the app's rootfs (lazily: a busy volume does not block);
- * idempotent, and a pod whose run never mounted anything has nothing to do. */
+/* Detach every bind of the rootfs onto itself (run's) with all below it, lazily (a busy volume
+ * does not block), recognised by device and root in this namespace's mount table, never by a
+ * mount ID; anything else on the rootfs is left alone. Idempotent; nothing to do is 0. */
 int mount_gc(int podfd, struct s1_err *err);
 
 /* Make the mount whose root is fd read-only, with all its submounts when recursive; the

@@ -41,7 +41,7 @@ struct s1_mount_entry {
 
 struct s1_mount_plan {
 	struct s1_mount_entry *entries;
-	size_t n_entries;
+	size_t n_entries, cap;
 	bool read_only_root; /* readOnlyRootFS: the root itself, after everything else */
 };
 

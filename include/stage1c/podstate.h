@@ -48,17 +48,22 @@ int podstate_load_manifests(int podfd, const char *app, struct s1_pod_manifest *
 			    struct s1_image_manifest *im, const struct s1_runtime_app **ra,
 			    struct s1_err *err);
 
-/* stop --force holds the record's lock (exclusive) while it kills the app's processes; the
- * leader takes it (shared) once the app has exited, so that the post-stop handler it starts
- * next is not caught in that kill. Returns an fd to close, or -errno (-ENOENT: no record). */
-int podstate_record_lock(int podfd, bool exclusive);
+/* stop --force takes the record's lock (exclusive, without waiting) while it kills the app's
+ * processes; the leader takes it (shared, waiting) once the app has exited and holds it until
+ * the post-stop handler and the sweep after it are done: a stop --force that finds it held
+ * has nothing left to kill. Returns an fd to close, or -errno (-ENOENT: no record,
+ * -EWOULDBLOCK: held, when not waiting). */
+int podstate_record_lock(int podfd, bool exclusive, bool wait);
 
 /* The "leader" section: "PID STARTTIME" of the pod leader, for stop to fall back on. */
 int podstate_record_leader(struct s1_record *rec, pid_t pid, struct s1_err *err);
 int podstate_read_leader(int podfd, pid_t *pid, unsigned long long *starttime);
 
-/* Field 22 of /proc/PID/stat: tells a PID's process from a later one reusing the number. */
+/* Field 22 of /proc/PID/stat: tells a PID's process from a later one reusing the number.
+ * -ESRCH when there is no such process. */
 int podstate_proc_starttime(pid_t pid, unsigned long long *starttime);
+/* The same, with the parent's PID (field 4). ppid may be NULL. */
+int podstate_proc_stat(pid_t pid, pid_t *ppid, unsigned long long *starttime);
 
 /* An O_PATH fd of process pid's root, if that is the directory rel (resolved inside the pod
  * directory): the check that a PID is still the pod's app. -ESRCH when the process is gone,

@@ -22,6 +22,10 @@ int user_lookup_uid(int rootfd, const char *user, uid_t *uid, struct s1_err *err
 /* group: the same with /etc/group. */
 int user_lookup_gid(int rootfd, const char *group, gid_t *gid, struct s1_err *err);
 
+/* The id (third field) of name's entry in the text of a passwd- or group-style file: 0,
+ * -ENOENT, or -EINVAL when that entry's id is not a number. */
+int user_db_find(const char *text, size_t len, const char *name, unsigned *id);
+
 int user_resolve(int rootfd, const struct s1_app *app, struct s1_ids *ids, struct s1_err *err);
 void user_ids_free(struct s1_ids *ids);
 

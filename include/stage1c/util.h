@@ -87,4 +87,20 @@ size_t s1_unescape_octal_into(char *out, const char *s, size_t len);
  * process SIGKILLs itself at the point of that name (a stand-in for a crash or an OOM kill). */
 void s1_test_point(const char *name);
 
+/* A map from borrowed strings to indexes (open addressing, FNV-1a): linear-time duplicate
+ * checks over manifests of any size. */
+struct s1_name_index {
+	const char **keys;
+	size_t *vals;
+	size_t cap, n;
+};
+#define S1_NAME_ABSENT ((size_t)-1)
+/* Add name -> val unless name is there; returns the value already there, or S1_NAME_ABSENT
+ * when name was added. name must outlive the index. */
+size_t s1_name_index_add(struct s1_name_index *ix, const char *name, size_t val);
+/* The value of name, or S1_NAME_ABSENT. */
+size_t s1_name_index_get(const struct s1_name_index *ix, const char *name);
+void s1_name_index_free(struct s1_name_index *ix);
+#define _cleanup_name_index_ __attribute__((cleanup(s1_name_index_free)))
+
 #endif

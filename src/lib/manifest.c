@@ -123,6 +123,7 @@ static int parse_kv_list(json_t *obj, const char *key, enum kv_kind kind, struct
 		return r;
 	size_t n = json_array_size(arr);
 	struct s1_kv *kv = s1_xcalloc(n, sizeof(*kv));
+	_cleanup_name_index_ struct s1_name_index seen = {0};
 	*out = kv;
 	for (size_t i = 0; i < n; i++) {
 		char w[WHERE_MAX];
@@ -143,10 +144,8 @@ static int parse_kv_list(json_t *obj, const char *key, enum kv_kind kind, struct
 			return s1_error(err, 0, "%s.name: invalid %s name \"%s\"", w,
 					kind == KV_ENV ? "environment variable" : "annotation",
 					kv[i].name);
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(kv[j].name, kv[i].name) == 0)
-				return s1_error(err, 0, "%s.name: duplicate name \"%s\"", w,
-						kv[i].name);
+		if (s1_name_index_add(&seen, kv[i].name, i) != S1_NAME_ABSENT)
+			return s1_error(err, 0, "%s.name: duplicate name \"%s\"", w, kv[i].name);
 	}
 	return 0;
 }
@@ -284,6 +283,7 @@ static int parse_app(json_t *obj, struct s1_app *app, const char *where, struct 
 	if (arr) {
 		size_t n = json_array_size(arr);
 		app->mount_points = s1_xcalloc(n, sizeof(*app->mount_points));
+		_cleanup_name_index_ struct s1_name_index seen = {0};
 		for (size_t i = 0; i < n; i++) {
 			struct s1_mount_point *mp = &app->mount_points[i];
 			snprintf(w, sizeof(w), "%s.mountPoints[%zu]", where, i);
@@ -303,11 +303,9 @@ static int parse_app(json_t *obj, struct s1_app *app, const char *where, struct 
 						w, mp->name);
 			if (!is_absolute_clean_path(mp->path))
 				return field_error(err, w, "path", "must be an absolute path");
-			for (size_t j = 0; j < i; j++)
-				if (strcmp(app->mount_points[j].name, mp->name) == 0)
-					return s1_error(err, 0,
-							"%s.name: duplicate mount point \"%s\"", w,
-							mp->name);
+			if (s1_name_index_add(&seen, mp->name, i) != S1_NAME_ABSENT)
+				return s1_error(err, 0, "%s.name: duplicate mount point \"%s\"", w,
+						mp->name);
 		}
 	}
 	return parse_isolators(obj, &app->isolators, &app->n_isolators, where, err);
@@ -538,6 +536,7 @@ int manifest_pod_parse(const char *text, size_t len, struct s1_pod_manifest *pod
 	if (arr) {
 		size_t n = json_array_size(arr);
 		pod->apps = s1_xcalloc(n, sizeof(*pod->apps));
+		_cleanup_name_index_ struct s1_name_index seen = {0};
 		for (size_t i = 0; i < n; i++) {
 			char w[WHERE_MAX];
 			snprintf(w, sizeof(w), "apps[%zu]", i);
@@ -545,12 +544,11 @@ int manifest_pod_parse(const char *text, size_t len, struct s1_pod_manifest *pod
 			if ((r = parse_runtime_app(json_array_get(arr, i), &pod->apps[i], w, err)) <
 			    0)
 				goto fail;
-			for (size_t j = 0; j < i; j++)
-				if (strcmp(pod->apps[j].name, pod->apps[i].name) == 0) {
-					r = s1_error(err, 0, "%s.name: duplicate app name \"%s\"",
-						     w, pod->apps[i].name);
-					goto fail;
-				}
+			if (s1_name_index_add(&seen, pod->apps[i].name, i) != S1_NAME_ABSENT) {
+				r = s1_error(err, 0, "%s.name: duplicate app name \"%s\"", w,
+					     pod->apps[i].name);
+				goto fail;
+			}
 		}
 	}
 
@@ -559,6 +557,7 @@ int manifest_pod_parse(const char *text, size_t len, struct s1_pod_manifest *pod
 	if (arr) {
 		size_t n = json_array_size(arr);
 		pod->volumes = s1_xcalloc(n, sizeof(*pod->volumes));
+		_cleanup_name_index_ struct s1_name_index seen = {0};
 		for (size_t i = 0; i < n; i++) {
 			char w[WHERE_MAX];
 			snprintf(w, sizeof(w), "volumes[%zu]", i);
@@ -566,13 +565,11 @@ int manifest_pod_parse(const char *text, size_t len, struct s1_pod_manifest *pod
 			if ((r = parse_volume(json_array_get(arr, i), &pod->volumes[i], w, err)) <
 			    0)
 				goto fail;
-			for (size_t j = 0; j < i; j++)
-				if (strcmp(pod->volumes[j].name, pod->volumes[i].name) == 0) {
-					r = s1_error(err, 0,
-						     "%s.name: duplicate volume name \"%s\"", w,
-						     pod->volumes[i].name);
-					goto fail;
-				}
+			if (s1_name_index_add(&seen, pod->volumes[i].name, i) != S1_NAME_ABSENT) {
+				r = s1_error(err, 0, "%s.name: duplicate volume name \"%s\"", w,
+					     pod->volumes[i].name);
+				goto fail;
+			}
 		}
 	}
 	if ((r = parse_isolators(root, &pod->isolators, &pod->n_isolators, "", err)) < 0)

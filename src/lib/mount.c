@@ -460,60 +460,90 @@ int mount_apply_plan(int podfd, int rootfd, const struct s1_mount_plan *plan, st
 	return 0;
 }
 
-int mount_record_base(struct s1_record *rec, int rootfs_fd, const char *rootfs_rel,
-		      struct s1_err *err)
+void mount_record_add(struct s1_record *rec, const char *rootfs_rel)
 {
-	uint64_t id;
-	int r = s1_fd_mount_id(rootfs_fd, &id);
-	if (r < 0)
-		return s1_error(err, r, "reading the mount of %s", rootfs_rel);
-	_cleanup_free_ char *line = s1_xasprintf("%llu %s", (unsigned long long)id, rootfs_rel);
-	podstate_record_add(rec, "mounts", line);
-	return 0;
+	podstate_record_add(rec, "mounts", rootfs_rel);
 }
 
-int mount_record_read(int podfd, long *base, char **rootfs_rel)
+int mount_record_read(int podfd, char **rootfs_rel)
 {
 	_cleanup_free_ char *text = NULL;
 	*rootfs_rel = NULL;
 	int r = podstate_record_read(podfd, "mounts", &text);
 	if (r < 0)
 		return r;
-	char *end;
-	errno = 0;
-	*base = strtol(text, &end, 10);
-	if (errno || end == text || *end != ' ' || !end[1] || end[1] == '\n')
+	const char *p = text;
+	/* A record of stage1-c 0.1 put the base mount's ID first. */
+	size_t digits = strspn(p, "0123456789");
+	if (digits && p[digits] == ' ')
+		p += digits + 1;
+	size_t len = strcspn(p, "\n");
+	if (!len)
 		return -EINVAL;
-	*rootfs_rel = s1_xstrndup(end + 1, strcspn(end + 1, "\n"));
+	*rootfs_rel = s1_xstrndup(p, len);
 	return 0;
+}
+
+/* The kernel's name of the directory below the mount e (at point) in its parent mount. */
+static char *below_root(const struct s1_mountinfo_entry *parent, const char *point)
+{
+	const char *rel = strcmp(parent->point, "/") == 0 ? point : point + strlen(parent->point);
+	const char *root = strcmp(parent->root, "/") == 0 ? "" : parent->root;
+	return *root || *rel ? s1_xasprintf("%s%s", root, rel) : s1_xstrdup("/");
+}
+
+/* Is the mount whose root fd is a bind run made: the directory below it bound onto itself
+ * (same device, same root)? Mount IDs would not do: they differ between namespaces and
+ * after a reboot, and gc must detach nothing it did not make. */
+static bool is_self_bind(int fd, const struct s1_mountinfo *mi)
+{
+	char p[S1_FD_PATH_MAX], point[PATH_MAX];
+	uint64_t id;
+	if (s1_fd_mount_id(fd, &id) < 0 || id > INT32_MAX)
+		return false;
+	const struct s1_mountinfo_entry *e = mountinfo_find(mi, (int)id);
+	ssize_t n = readlink(path_fd(fd, p), point, sizeof(point) - 1);
+	if (!e || n < 0)
+		return false;
+	point[n] = '\0';
+	if (strcmp(e->point, point) != 0)
+		return false; /* the rootfs is no mount point here */
+	const struct s1_mountinfo_entry *parent = mountinfo_find(mi, e->parent);
+	if (!parent || parent == e || e->major != parent->major || e->minor != parent->minor)
+		return false;
+	if (strcmp(parent->point, point) != 0 && !s1_str_has_prefix(point, parent->point))
+		return false;
+	_cleanup_free_ char *below = strcmp(parent->point, point) == 0 ? s1_xstrdup(parent->root)
+								       : below_root(parent, point);
+	return strcmp(e->root, below) == 0;
 }
 
 int mount_gc(int podfd, struct s1_err *err)
 {
-	long base;
 	_cleanup_free_ char *rel = NULL;
-	int r = mount_record_read(podfd, &base, &rel);
+	int r = mount_record_read(podfd, &rel);
 	if (r == -ENOENT)
 		return 0; /* run never got to mount anything */
 	if (r == -EINVAL)
 		return s1_error(err, 0, "malformed mounts record");
 	if (r < 0)
 		return s1_error(err, r, "reading the mounts record");
-	/* Detach what is stacked on the rootfs above the mount that was there before run. */
-	for (int i = 0; i < 64; i++) {
+	struct s1_mountinfo mi;
+	if ((r = mountinfo_read(&mi, err)) < 0)
+		return r;
+	/* Detach run's binds of the rootfs onto itself, with all below them; stop at anything
+	 * else (rkt's overlay, a mount of another namespace's making, nothing after a reboot). */
+	for (int i = 0; i < 64 && r == 0; i++) {
 		_cleanup_close_ int fd = path_open_in_root(podfd, rel, O_PATH | O_DIRECTORY);
-		uint64_t id;
-		if (fd == -ENOENT)
-			return 0;
+		if (fd == -ENOENT || (fd >= 0 && !is_self_bind(fd, &mi)))
+			break;
 		if (fd < 0)
-			return s1_error(err, fd, "app rootfs %s", rel);
-		if ((r = s1_fd_mount_id(fd, &id)) < 0)
-			return s1_error(err, r, "reading the mount of %s", rel);
-		if ((long)id == base)
-			return 0;
-		if ((r = detach_tree(fd)) < 0)
-			return s1_error(err, r, "unmounting %s", rel);
-		s1_debug("detached the mount on %s", rel);
+			r = s1_error(err, fd, "app rootfs %s", rel);
+		else if ((r = detach_tree(fd)) < 0)
+			s1_error(err, r, "unmounting %s", rel);
+		else
+			s1_debug("detached the mount on %s", rel);
 	}
-	return s1_error(err, 0, "too many mounts stacked on %s", rel);
+	mountinfo_free(&mi);
+	return r;
 }

@@ -13,7 +13,10 @@ static const char *const proc_masked[] = {"/proc/config.gz", "/proc/kallsyms", "
 static struct s1_mount_entry *add(struct s1_mount_plan *plan, enum s1_mount_op op,
 				  const char *target, const char *what)
 {
-	plan->entries = s1_xrealloc(plan->entries, (plan->n_entries + 1) * sizeof(*plan->entries));
+	if (plan->n_entries == plan->cap) {
+		plan->cap = plan->cap ? 2 * plan->cap : 32;
+		plan->entries = s1_xrealloc(plan->entries, plan->cap * sizeof(*plan->entries));
+	}
 	struct s1_mount_entry *e = &plan->entries[plan->n_entries++];
 	memset(e, 0, sizeof(*e));
 	e->op = op;
@@ -45,12 +48,28 @@ struct resolved_mount {
 	bool from_mount_point;
 };
 
-static struct resolved_mount *find_mount(struct resolved_mount *m, size_t n, const char *volume)
+/* The mounts gathered so far, indexed by volume name. */
+struct mount_list {
+	struct resolved_mount *m;
+	size_t n;
+	struct s1_name_index by_volume;
+};
+
+static struct resolved_mount *find_mount(struct mount_list *l, const char *volume)
 {
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(m[i].volume, volume) == 0)
-			return &m[i];
-	return NULL;
+	size_t i = s1_name_index_get(&l->by_volume, volume);
+	return i == S1_NAME_ABSENT ? NULL : &l->m[i];
+}
+
+static struct resolved_mount *new_mount(struct mount_list *l, const char *volume, const char *path)
+{
+	struct resolved_mount *r = &l->m[l->n];
+	memset(r, 0, sizeof(*r));
+	r->volume = volume;
+	r->path = path;
+	r->mp_read_only = S1_UNSET;
+	s1_name_index_add(&l->by_volume, volume, l->n++);
+	return r;
 }
 
 /* "/a/.." (or "/a/../"): after the mount the path names another directory than the mount. */
@@ -62,27 +81,30 @@ static bool ends_in_dotdot(const char *path)
 	return n >= 2 && path[n - 1] == '.' && path[n - 2] == '.' && (n == 2 || path[n - 3] == '/');
 }
 
-static int merge_mount_points(struct resolved_mount *m, size_t *n, const struct s1_mount_point *mps,
-			      size_t n_mps, struct s1_err *err)
+static int merge_mount_points(struct mount_list *l, const struct s1_mount_point *mps, size_t n_mps,
+			      struct s1_err *err)
 {
 	for (size_t i = 0; i < n_mps; i++) {
-		struct resolved_mount *r = find_mount(m, *n, mps[i].name);
+		struct resolved_mount *r = find_mount(l, mps[i].name);
 		if (r && strcmp(r->path, mps[i].path) != 0)
 			return s1_error(err, 0,
 					"conflicting path information from mount and mountpoint "
 					"\"%s\" (%s vs %s)",
 					mps[i].name, r->path, mps[i].path);
 		if (!r) {
-			r = &m[(*n)++];
-			memset(r, 0, sizeof(*r));
-			r->volume = mps[i].name;
-			r->path = mps[i].path;
+			r = new_mount(l, mps[i].name, mps[i].path);
 			r->from_mount_point = true;
 		}
 		if (r->mp_read_only == S1_UNSET || mps[i].read_only)
 			r->mp_read_only = mps[i].read_only ? S1_TRUE : S1_FALSE;
 	}
 	return 0;
+}
+
+static void mount_list_free(struct mount_list *l)
+{
+	free(l->m);
+	s1_name_index_free(&l->by_volume);
 }
 
 static int add_volume_mounts(const struct s1_pod_manifest *pod, const struct s1_runtime_app *ra,
@@ -92,33 +114,37 @@ static int add_volume_mounts(const struct s1_pod_manifest *pod, const struct s1_
 	const struct s1_app *img_app = im && im->has_app ? &im->app : NULL;
 	size_t cap = ra->n_mounts + (img_app ? img_app->n_mount_points : 0) +
 		     (ra->has_app ? ra->app.n_mount_points : 0);
-	_cleanup_free_ struct resolved_mount *m = s1_xcalloc(cap, sizeof(*m));
-	size_t n = 0;
+	__attribute__((cleanup(mount_list_free))) struct mount_list l = {
+	    .m = s1_xcalloc(cap, sizeof(*l.m))};
+	_cleanup_name_index_ struct s1_name_index volumes = {0};
 	int r;
 
 	for (size_t i = 0; i < ra->n_mounts; i++) {
-		if (find_mount(m, n, ra->mounts[i].volume))
+		if (find_mount(&l, ra->mounts[i].volume))
 			return s1_error(err, 0, "duplicate mount given: \"%s\"",
 					ra->mounts[i].volume);
-		m[n].volume = ra->mounts[i].volume;
-		m[n].path = ra->mounts[i].path;
-		m[n].app_volume = ra->mounts[i].app_volume;
-		m[n].mp_read_only = S1_UNSET;
-		n++;
+		new_mount(&l, ra->mounts[i].volume, ra->mounts[i].path)->app_volume =
+		    ra->mounts[i].app_volume;
 	}
-	if (img_app && (r = merge_mount_points(m, &n, img_app->mount_points,
-					       img_app->n_mount_points, err)) < 0)
+	if (img_app &&
+	    (r = merge_mount_points(&l, img_app->mount_points, img_app->n_mount_points, err)) < 0)
 		return r;
 	if (ra->has_app &&
-	    (r = merge_mount_points(m, &n, ra->app.mount_points, ra->app.n_mount_points, err)) < 0)
+	    (r = merge_mount_points(&l, ra->app.mount_points, ra->app.n_mount_points, err)) < 0)
 		return r;
+	for (size_t i = 0; i < pod->n_volumes; i++)
+		s1_name_index_add(&volumes, pod->volumes[i].name, i);
 
+	struct resolved_mount *m = l.m;
+	size_t n = l.n;
 	for (size_t i = 0; i < n; i++) {
 		if (ends_in_dotdot(m[i].path))
 			return s1_error(err, 0, "mount \"%s\": path %s ends in \"..\"", m[i].volume,
 					m[i].path);
-		const struct s1_volume *v =
-		    m[i].app_volume ? m[i].app_volume : manifest_pod_find_volume(pod, m[i].volume);
+		size_t vi = s1_name_index_get(&volumes, m[i].volume);
+		const struct s1_volume *v = m[i].app_volume	   ? m[i].app_volume
+					    : vi != S1_NAME_ABSENT ? &pod->volumes[vi]
+								   : NULL;
 		if (!v) {
 			if (m[i].from_mount_point)
 				return s1_error(err, 0, "missing volume for mountpoint \"%s\"",

@@ -145,17 +145,18 @@ int podstate_mark_ready(int podfd, struct s1_err *err)
 	return 0;
 }
 
-int podstate_proc_starttime(pid_t pid, unsigned long long *starttime)
+int podstate_proc_stat(pid_t pid, pid_t *ppid, unsigned long long *starttime)
 {
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
 	_cleanup_free_ char *text = NULL;
 	int r = s1_read_file_at(AT_FDCWD, path, 4096, &text, NULL);
 	if (r < 0)
-		return r;
+		return r == -ENOENT ? -ESRCH : r;
 	/* The command name may hold spaces and parentheses: count fields after the last ')'. */
 	char *p = strrchr(text, ')');
-	if (!p)
+	long pp;
+	if (!p || sscanf(p + 1, " %*c %ld", &pp) != 1)
 		return -EINVAL;
 	p++;
 	for (int field = 2; field < 21; field++) {
@@ -163,17 +164,24 @@ int podstate_proc_starttime(pid_t pid, unsigned long long *starttime)
 		if (!p)
 			return -EINVAL;
 	}
+	if (ppid)
+		*ppid = (pid_t)pp;
 	return sscanf(p, " %llu", starttime) == 1 ? 0 : -EINVAL;
 }
 
-int podstate_record_lock(int podfd, bool exclusive)
+int podstate_proc_starttime(pid_t pid, unsigned long long *starttime)
+{
+	return podstate_proc_stat(pid, NULL, starttime);
+}
+
+int podstate_record_lock(int podfd, bool exclusive, bool wait)
 {
 	int fd = openat(podfd, S1_RECORD_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	int r;
 	do
-		r = flock(fd, exclusive ? LOCK_EX : LOCK_SH);
+		r = flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | (wait ? 0 : LOCK_NB));
 	while (r < 0 && errno == EINTR);
 	if (r < 0) {
 		int e = errno;

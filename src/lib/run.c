@@ -134,16 +134,27 @@ static int write_record(struct pod_ctx *c, struct s1_err *err)
 {
 	struct s1_record rec = {0};
 	int r;
-	if ((r = podstate_record_leader(&rec, getpid(), err)) < 0 ||
-	    (r = mount_record_base(&rec, c->imgroot, c->rootfs, err)) < 0) {
+	if ((r = podstate_record_leader(&rec, getpid(), err)) < 0) {
 		podstate_record_free(&rec);
 		return r;
 	}
+	mount_record_add(&rec, c->rootfs);
 	user_record_add(&rec, &c->ids);
 	confine_record_add(&rec, &c->confine);
 	cgroup_record_add(&rec, &c->cgroups);
 	cgroupjoin_record_add(&rec, c->cgroups.app_procs, c->cgroups.n_app_procs);
 	return podstate_record_commit(c->podfd, &rec, err);
+}
+
+/* The files a process of the app joins its cgroups through: open while one is to be started
+ * (the app, a handler), closed once it has joined. */
+static int open_join_files(struct pod_ctx *c, struct s1_err *err)
+{
+	int r = cgroup_plan_open_app_procs(&c->cgroups, c->confine.cgroup_fds, S1_MAX_CGROUP_FDS,
+					   &c->confine.n_cgroup_fds, err);
+	if (r < 0)
+		return r;
+	return confine_use_cgroup2(&c->confine, c->cgroups.app_procs, err);
 }
 
 /* The pod's cgroups (recorded already): made, announced to rkt (subcgroup, before pid), and
@@ -161,10 +172,7 @@ static int setup_cgroups(struct pod_ctx *c, struct s1_err *err)
 		if (r < 0)
 			return s1_error(err, r, "writing subcgroup");
 	}
-	if ((r = cgroup_plan_open_app_procs(&c->cgroups, c->confine.cgroup_fds, S1_MAX_CGROUP_FDS,
-					    &c->confine.n_cgroup_fds, err)) < 0)
-		return r;
-	return confine_use_cgroup2(&c->confine, c->cgroups.app_procs, err);
+	return open_join_files(c, err);
 }
 
 /* A process of the app (the app itself or an event handler): its root, ids, environment,
@@ -181,6 +189,14 @@ static int start_in_app(struct pod_ctx *c, const char *path, char *const *argv, 
 				.ids = &c->ids,
 				.confine = &c->confine};
 	return spawn_in_root(&spec, pid, err);
+}
+
+/* Kill what is left in the app's cgroups. */
+static void sweep_cgroups(struct pod_ctx *c)
+{
+	int r = cgroup_kill_all(c->cgroups.dirs, c->cgroups.n_dirs, SIGKILL);
+	if (r < 0)
+		s1_warn("killing what is left in the pod's cgroups: %s", s1_strerror(-r));
 }
 
 static const struct s1_event_handler *find_handler(const struct s1_app *app, const char *name)
@@ -213,12 +229,43 @@ static int run_handler(struct pod_ctx *c, const char *name, struct s1_err *err)
 	return 0;
 }
 
+/* After the app: its status is recorded (once), what it left in its cgroups is killed, the
+ * post-stop handler runs, and what the handler left is killed too: nothing of the pod outlives
+ * run. The leader holds its side of the record's lock throughout, so a stop --force either
+ * went before (and the leader waited for it) or finds the app gone and kills nothing. */
+static void finish_pod(struct pod_ctx *c, int code)
+{
+	struct s1_err werr = {0};
+	if (podstate_write_status(c->podfd, c->ra->name, code, &werr) < 0)
+		s1_warn("%s", werr.msg);
+	_cleanup_close_ int lock = podstate_record_lock(c->podfd, false, true);
+	sweep_cgroups(c);
+	if (find_handler(c->app, "post-stop")) {
+		if (open_join_files(c, &werr) < 0) {
+			s1_warn("post-stop handler: %s", werr.msg);
+			return;
+		}
+		/* Linux kills a process cloned into a v2 cgroup after a cgroup.kill there (seen
+		 * on 6.18): the post-stop handler joins by moving instead. */
+		if (c->confine.cgroup2_dir >= 0) {
+			close(c->confine.cgroup2_dir);
+			c->confine.cgroup2_dir = -1;
+		}
+		if (run_handler(c, "post-stop", &werr) < 0)
+			s1_warn("%s", werr.msg);
+		confine_close_fds(&c->confine);
+		sweep_cgroups(c);
+	}
+}
+
 static int start_and_supervise(struct pod_ctx *c, const sigset_t *set, struct s1_err *err)
 {
 	pid_t pid;
 	int r = start_in_app(c, c->exec_path, c->app->exec, &pid, err);
 	if (r < 0)
 		return r;
+	/* The app has joined its cgroups: the leader keeps no descriptor of them. */
+	confine_close_fds(&c->confine);
 	s1_debug("app \"%s\" started as PID %ld", c->ra->name, (long)pid);
 	/* From here the app runs: failing to tell rkt about it must not orphan it. */
 	if ((r = podstate_write_pid(c->podfd, pid, err)) < 0 ||
@@ -227,26 +274,9 @@ static int start_and_supervise(struct pod_ctx *c, const sigset_t *set, struct s1
 		spawn_wait(pid);
 		return r;
 	}
-	s1_test_point("app-running");
 	int code = spawn_supervise(pid, set);
 	s1_debug("app \"%s\" exited with %d", c->ra->name, code);
-	struct s1_err werr = {0};
-	if (podstate_write_status(c->podfd, c->ra->name, code, &werr) < 0)
-		s1_warn("%s", werr.msg);
-	/* The pod has exited: what the app left running in its cgroups goes with it, once a
-	 * stop --force that may have ended it is through with them. */
-	int lock = podstate_record_lock(c->podfd, false);
-	if (lock >= 0)
-		close(lock);
-	cgroup_kill_all(c->cgroups.dirs, c->cgroups.n_dirs, SIGKILL);
-	/* Linux kills a process cloned into a v2 cgroup after a cgroup.kill there (seen on
-	 * 6.18): the post-stop handler joins by moving instead. */
-	if (c->confine.cgroup2_dir >= 0) {
-		close(c->confine.cgroup2_dir);
-		c->confine.cgroup2_dir = -1;
-	}
-	if (run_handler(c, "post-stop", &werr) < 0)
-		s1_warn("%s", werr.msg);
+	finish_pod(c, code);
 	return code;
 }
 

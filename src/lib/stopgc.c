@@ -78,18 +78,6 @@ static bool pod_is_running(int podfd)
 	return errno == EWOULDBLOCK;
 }
 
-/* A PID from the pod's records, checked to be the same process now: its start time matches
- * the leader record, or its root is the app's rootfs. */
-static bool pid_is_app(int podfd, pid_t pid)
-{
-	long base;
-	_cleanup_free_ char *rel = NULL;
-	if (mount_record_read(podfd, &base, &rel) < 0)
-		return false;
-	_cleanup_close_ int root = podstate_open_pid_root(podfd, rel, pid);
-	return root >= 0;
-}
-
 static int leader_alive(int podfd, pid_t *pid)
 {
 	unsigned long long start, now;
@@ -98,6 +86,16 @@ static int leader_alive(int podfd, pid_t *pid)
 	if (podstate_proc_starttime(*pid, &now) < 0 || now != start)
 		return -ESRCH;
 	return 0;
+}
+
+/* The pid file's PID is still the app: a child of the pod's leader, which is the process the
+ * record names (same start time). Not its root, which the app may change (chroot). */
+static bool pid_is_app(int podfd, pid_t pid)
+{
+	pid_t leader, parent;
+	unsigned long long start;
+	return leader_alive(podfd, &leader) == 0 && podstate_proc_stat(pid, &parent, &start) == 0 &&
+	       parent == leader;
 }
 
 int stop_pod(const struct s1_stop_args *args, struct s1_err *err)
@@ -129,10 +127,13 @@ int stop_pod(const struct s1_stop_args *args, struct s1_err *err)
 	if (args->force) {
 		/* Everything in the app's cgroups, daemons that left its process group included;
 		 * the leader is not there and records the app's status. It waits for this lock
-		 * before it starts the post-stop handler in those cgroups. */
+		 * before it starts the post-stop handler in those cgroups, and holds it from then
+		 * on: held, the app has exited and nothing of it is left to kill. */
 		char **dirs = NULL;
 		size_t n = 0;
-		lock = podstate_record_lock(podfd, true);
+		lock = podstate_record_lock(podfd, true, false);
+		if (lock == -EWOULDBLOCK)
+			return 0;
 		if (cgroup_record_read(podfd, &dirs, &n) == 0) {
 			cgroup_kill_all(dirs, n, SIGKILL);
 			cgroup_record_free(dirs, n);

@@ -12,7 +12,7 @@
 #include "stage1c/user.h"
 #include "stage1c/util.h"
 
-#define DB_MAX (16u << 20)
+#define DB_MAX (4u << 20) /* a passwd file of some 50 000 users */
 
 static bool is_number(const char *s)
 {
@@ -24,39 +24,58 @@ static bool is_number(const char *s)
 	return true;
 }
 
-/* Find name in a passwd- or group-style file; the id is the third field in both. */
-static int db_lookup(int rootfd, const char *db, const char *name, unsigned *id)
+int user_db_find(const char *text, size_t len, const char *name, unsigned *id)
 {
 	/* No entry has a separator in its name; "app:x" would otherwise match app's line and
 	 * read the field after the id as the id. */
 	if (strpbrk(name, ":\n"))
 		return -ENOENT;
-	_cleanup_close_ int fd = path_open_in_root(rootfd, db, O_RDONLY);
-	if (fd < 0)
-		return fd;
-	_cleanup_free_ char *text = NULL;
-	int r = s1_read_fd(fd, DB_MAX, &text, NULL);
-	if (r < 0)
-		return r;
 	size_t nlen = strlen(name);
-	char *save = NULL;
-	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, name, nlen) != 0 || line[nlen] != ':')
-			continue;
-		char *f2 = strchr(line + nlen + 1, ':'); /* end of the password field */
-		if (!f2)
-			continue;
-		char *f3 = f2 + 1;
-		char *end = strchr(f3, ':');
-		if (end)
-			*end = '\0';
-		long long v;
-		if (s1_parse_ll(f3, 0, UINT32_MAX - 1, &v) < 0)
-			return -EINVAL;
-		*id = (unsigned)v;
-		return 0;
+	for (const char *line = text, *end = text + len; line < end;) {
+		const char *eol = memchr(line, '\n', (size_t)(end - line));
+		if (!eol)
+			eol = end;
+		size_t l = (size_t)(eol - line);
+		const char *f2, *f3, *f4;
+		if (l > nlen && memcmp(line, name, nlen) == 0 && line[nlen] == ':' &&
+		    (f2 = memchr(line + nlen + 1, ':', l - nlen - 1))) {
+			f3 = f2 + 1;
+			f4 = memchr(f3, ':', (size_t)(eol - f3));
+			char num[16];
+			size_t nl = (size_t)((f4 ? f4 : eol) - f3);
+			long long v;
+			if (nl >= sizeof(num))
+				return -EINVAL;
+			memcpy(num, f3, nl);
+			num[nl] = '\0';
+			if (s1_parse_ll(num, 0, UINT32_MAX - 1, &v) < 0)
+				return -EINVAL;
+			*id = (unsigned)v;
+			return 0;
+		}
+		line = eol + 1;
 	}
 	return -ENOENT;
+}
+
+/* The image's own database file: a regular file, opened without blocking (a FIFO there must
+ * not hang run), read up to DB_MAX. */
+static int db_lookup(int rootfd, const char *db, const char *name, unsigned *id)
+{
+	_cleanup_close_ int fd = path_open_in_root(rootfd, db, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return fd;
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EBADF;
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	int r = s1_read_fd(fd, DB_MAX, &text, &len);
+	if (r < 0)
+		return r;
+	return user_db_find(text, len, name, id);
 }
 
 static int lookup_id(int rootfd, const char *what, const char *spec, const char *db, unsigned *id,
@@ -93,6 +112,9 @@ static int lookup_id(int rootfd, const char *what, const char *spec, const char 
 	if (r == -EINVAL)
 		return s1_error(err, 0, "%s \"%s\": malformed entry in the app's %s", what, spec,
 				db);
+	if (r == -EBADF)
+		return s1_error(err, 0, "%s \"%s\": the app's %s is not a regular file", what, spec,
+				db);
 	return s1_error(err, r, "%s \"%s\": can't read the app's %s", what, spec, db);
 }
 
@@ -114,6 +136,36 @@ int user_lookup_gid(int rootfd, const char *group, gid_t *gid, struct s1_err *er
 	return r;
 }
 
+struct gid_at {
+	gid_t gid;
+	size_t at;
+};
+
+static int by_gid_then_place(const void *a, const void *b)
+{
+	const struct gid_at *x = a, *y = b;
+	if (x->gid != y->gid)
+		return x->gid < y->gid ? -1 : 1;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* Drop repeats from g[0..n), keeping each id's first place: O(n log n). Returns the count. */
+static size_t dedupe_keep_order(gid_t *g, size_t n)
+{
+	_cleanup_free_ struct gid_at *v = s1_xcalloc(n, sizeof(*v));
+	_cleanup_free_ bool *keep = s1_xcalloc(n, sizeof(*keep));
+	for (size_t i = 0; i < n; i++)
+		v[i] = (struct gid_at){g[i], i};
+	qsort(v, n, sizeof(*v), by_gid_then_place);
+	for (size_t i = 0; i < n; i++)
+		keep[v[i].at] = i == 0 || v[i].gid != v[i - 1].gid;
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (keep[i])
+			g[m++] = g[i];
+	return m;
+}
+
 int user_resolve(int rootfd, const struct s1_app *app, struct s1_ids *ids, struct s1_err *err)
 {
 	int r;
@@ -123,14 +175,9 @@ int user_resolve(int rootfd, const struct s1_app *app, struct s1_ids *ids, struc
 		return r;
 	ids->groups = s1_xcalloc(app->n_supplementary_gids + 1, sizeof(gid_t));
 	ids->groups[ids->n_groups++] = ids->gid;
-	for (size_t i = 0; i < app->n_supplementary_gids; i++) {
-		gid_t g = app->supplementary_gids[i];
-		bool seen = false;
-		for (size_t j = 0; j < ids->n_groups; j++)
-			seen |= ids->groups[j] == g;
-		if (!seen)
-			ids->groups[ids->n_groups++] = g;
-	}
+	for (size_t i = 0; i < app->n_supplementary_gids; i++)
+		ids->groups[ids->n_groups++] = app->supplementary_gids[i];
+	ids->n_groups = dedupe_keep_order(ids->groups, ids->n_groups);
 	return 0;
 }
 

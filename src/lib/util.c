@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,4 +175,61 @@ char *s1_unescape_octal(const char *s, size_t len)
 	char *out = s1_xmalloc(len + 1);
 	s1_unescape_octal_into(out, s, len);
 	return out;
+}
+
+static size_t name_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+/* The slot of name, or the empty slot where it would go. */
+static size_t name_slot(const struct s1_name_index *ix, const char *name)
+{
+	size_t i = name_hash(name) & (ix->cap - 1);
+	while (ix->keys[i] && strcmp(ix->keys[i], name) != 0)
+		i = (i + 1) & (ix->cap - 1);
+	return i;
+}
+
+size_t s1_name_index_get(const struct s1_name_index *ix, const char *name)
+{
+	if (!ix->cap)
+		return S1_NAME_ABSENT;
+	size_t i = name_slot(ix, name);
+	return ix->keys[i] ? ix->vals[i] : S1_NAME_ABSENT;
+}
+
+size_t s1_name_index_add(struct s1_name_index *ix, const char *name, size_t val)
+{
+	if (2 * (ix->n + 1) > ix->cap) {
+		struct s1_name_index big = {.cap = ix->cap ? 2 * ix->cap : 16};
+		big.keys = s1_xcalloc(big.cap, sizeof(*big.keys));
+		big.vals = s1_xcalloc(big.cap, sizeof(*big.vals));
+		for (size_t i = 0; i < ix->cap; i++)
+			if (ix->keys[i]) {
+				size_t j = name_slot(&big, ix->keys[i]);
+				big.keys[j] = ix->keys[i];
+				big.vals[j] = ix->vals[i];
+			}
+		big.n = ix->n;
+		s1_name_index_free(ix);
+		*ix = big;
+	}
+	size_t i = name_slot(ix, name);
+	if (ix->keys[i])
+		return ix->vals[i];
+	ix->keys[i] = name;
+	ix->vals[i] = val;
+	ix->n++;
+	return S1_NAME_ABSENT;
+}
+
+void s1_name_index_free(struct s1_name_index *ix)
+{
+	free(ix->keys);
+	free(ix->vals);
+	memset(ix, 0, sizeof(*ix));
 }

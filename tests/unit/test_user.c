@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -288,7 +289,19 @@ static void test_hostile_database_links(void **state)
 
 	/* A database that is a directory cannot be read: an error, not "not found". */
 	mk_link(f->root, "etc/passwd", "/etc");
-	uid_err(f->rootfd, "someone", "can't read the app's /etc/passwd");
+	uid_err(f->rootfd, "someone", "the app's /etc/passwd is not a regular file");
+	/* A FIFO fails at once instead of hanging, a device instead of being read forever. */
+	_cleanup_free_ char *fifo = s1_xasprintf("%s/fifo", f->root);
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	_cleanup_free_ char *dev = s1_xasprintf("%s/zero", f->root);
+	assert_int_equal(mknod(dev, S_IFCHR | 0644, makedev(1, 5)), 0);
+	_cleanup_free_ char *passwd = s1_xasprintf("%s/etc/passwd", f->root);
+	unlink(passwd);
+	mk_link(f->root, "etc/passwd", "/fifo");
+	uid_err(f->rootfd, "someone", "the app's /etc/passwd is not a regular file");
+	unlink(passwd);
+	mk_link(f->root, "etc/passwd", "../zero");
+	uid_err(f->rootfd, "someone", "the app's /etc/passwd is not a regular file");
 }
 
 static void test_resolve_groups(void **state)
@@ -343,6 +356,28 @@ static void commit_ids(int podfd, const struct s1_ids *ids)
 }
 
 /* enter reads back exactly the ids run gave the app, and refuses a damaged record. */
+static void test_db_find(void **state)
+{
+	(void)state;
+	const char text[] = "root:x:0:0::/root:/bin/sh\nap:x:7:7::/:\napp:x:1000:1000::/:\n"
+			    "bad:x:12x:1\nhuge:x:99999999999999999999:1\nnoid:x\nlast:x:5";
+	unsigned id = 77;
+	assert_int_equal(user_db_find(text, strlen(text), "app", &id), 0);
+	assert_int_equal(id, 1000);
+	assert_int_equal(user_db_find(text, strlen(text), "ap", &id), 0);
+	assert_int_equal(id, 7);
+	assert_int_equal(user_db_find(text, strlen(text), "last", &id), 0);
+	assert_int_equal(id, 5);
+	assert_int_equal(user_db_find(text, strlen(text), "bad", &id), -EINVAL);
+	assert_int_equal(user_db_find(text, strlen(text), "huge", &id), -EINVAL);
+	assert_int_equal(user_db_find(text, strlen(text), "noid", &id), -ENOENT);
+	assert_int_equal(user_db_find(text, strlen(text), "app:x", &id), -ENOENT);
+	assert_int_equal(user_db_find(text, strlen(text), "nobody", &id), -ENOENT);
+	/* The text's length, not a NUL, ends it: an entry past len is not seen. */
+	assert_int_equal(user_db_find(text, 10, "app", &id), -ENOENT);
+	assert_int_equal(user_db_find("", 0, "root", &id), -ENOENT);
+}
+
 static void test_ids_record(void **state)
 {
 	struct fixture *f = *state;
@@ -404,7 +439,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    T(test_numeric_ids),     T(test_names_from_the_rootfs),  T(test_root_without_files),
 	    T(test_owner_of_a_path), T(test_hostile_database_links), T(test_resolve_groups),
-	    T(test_ids_record),
+	    T(test_ids_record),	     cmocka_unit_test(test_db_find),
 	};
 #undef T
 	return cmocka_run_group_tests_name("user", tests, NULL, NULL);
