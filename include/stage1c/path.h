@@ -37,9 +37,6 @@ void path_mount_set_free(struct s1_mount_set *set);
 int path_ensure_in_root(int rootfd, const char *path, enum s1_path_kind kind,
 			const struct s1_mount_set *where);
 
-/* Testing hook: use the component-by-component walk even where openat2 exists. */
-void path_force_fallback(bool force);
-
 /* "/proc/self/fd/N" for mounting onto or reopening a resolved descriptor. */
 #define S1_FD_PATH_MAX 32
 const char *path_fd(int fd, char buf[S1_FD_PATH_MAX]);

@@ -18,13 +18,7 @@
 
 #define MAX_SYMLINKS 40
 
-static bool force_fallback;
 static int have_openat2 = -1; /* unknown */
-
-void path_force_fallback(bool force)
-{
-	force_fallback = force;
-}
 
 const char *path_fd(int fd, char buf[S1_FD_PATH_MAX])
 {
@@ -252,7 +246,7 @@ int path_open_in_root(int rootfd, const char *path, int flags)
 {
 	if (flags & O_CREAT)
 		return -EINVAL;
-	if (!force_fallback && have_openat2 != 0) {
+	if (have_openat2 != 0) {
 		int fd = open_openat2(rootfd, path, flags);
 		if (fd != -ENOSYS) {
 			have_openat2 = 1;

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "no_openat2.h"
+
 #include "stage1c/exec.h"
 #include "stage1c/path.h"
 #include "stage1c/util.h"
@@ -108,7 +110,6 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	path_force_fallback(false);
 	if (f->rootfd >= 0)
 		close(f->rootfd);
 	if (f->created)
@@ -122,8 +123,7 @@ static int teardown(void **state)
 static void expect_path(struct fixture *f, const char *exec0, const char *workdir,
 			const char *path_var, const char *want)
 {
-	for (int m = 0; m < 2; m++) {
-		path_force_fallback(m == 1);
+	{
 		struct s1_err err = {0};
 		char *got = exec_resolve_in_root(f->rootfd, exec0, workdir, path_var, &err);
 		if (!got)
@@ -134,14 +134,12 @@ static void expect_path(struct fixture *f, const char *exec0, const char *workdi
 				 path_var, got, want);
 		free(got);
 	}
-	path_force_fallback(false);
 }
 
 static void expect_error(struct fixture *f, const char *exec0, const char *workdir,
 			 const char *path_var, const char *reason)
 {
-	for (int m = 0; m < 2; m++) {
-		path_force_fallback(m == 1);
+	{
 		struct s1_err err = {0};
 		char *got = exec_resolve_in_root(f->rootfd, exec0, workdir, path_var, &err);
 		if (got) {
@@ -151,7 +149,6 @@ static void expect_error(struct fixture *f, const char *exec0, const char *workd
 		_cleanup_free_ char *want = s1_xasprintf("can't execute \"%s\": %s", exec0, reason);
 		assert_string_equal(err.msg, want);
 	}
-	path_force_fallback(false);
 }
 
 #define PATH_DEFAULT "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -251,5 +248,5 @@ int main(void)
 	    T(test_non_executables),   T(test_symlinked_binaries),
 	};
 #undef T
-	return cmocka_run_group_tests_name("exec", tests, NULL, NULL);
+	return run_group_with_and_without_openat2("exec", tests, S1_ARRAY_SIZE(tests), NULL, NULL);
 }

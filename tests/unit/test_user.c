@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "no_openat2.h"
+
 #include "stage1c/path.h"
 #include "stage1c/podstate.h"
 #include "stage1c/user.h"
@@ -107,7 +109,6 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	path_force_fallback(false);
 	if (f->rootfd >= 0)
 		close(f->rootfd);
 	if (f->emptyfd >= 0)
@@ -239,8 +240,7 @@ static void test_owner_of_a_path(void **state)
 	mk_link(f->root, "to_host", hostfile);
 	mk_link(f->root, "to_host_rel", "../../../../../../..");
 
-	for (int m = 0; m < 2; m++) {
-		path_force_fallback(m == 1);
+	{
 		assert_int_equal(uid_ok(f->rootfd, "/srv/owned"), 1234);
 		assert_int_equal(gid_ok(f->rootfd, "/srv/owned"), 5678);
 		assert_int_equal(uid_ok(f->rootfd, "/link_owned"), 1234);
@@ -252,7 +252,6 @@ static void test_owner_of_a_path(void **state)
 		_cleanup_free_ char *via_rel = s1_xasprintf("/to_host_rel%s", hostfile);
 		uid_err(f->rootfd, via_rel, "can't find the file");
 	}
-	path_force_fallback(false);
 }
 
 /* etc/passwd itself a symlink to a host path: read inside the root, never the host's file. */
@@ -267,8 +266,7 @@ static void test_hostile_database_links(void **state)
 	mk_link(f->root, "etc/passwd", host_passwd);
 	mk_link(f->root, "etc/group", host_group_rel);
 
-	for (int m = 0; m < 2; m++) {
-		path_force_fallback(m == 1);
+	{
 		/* Nothing at <root><host path>: the names are unknown, root still works. */
 		uid_err(f->rootfd, "evil", "not found in the app's /etc/passwd");
 		gid_err(f->rootfd, "evil", "not found in the app's /etc/group");
@@ -280,12 +278,10 @@ static void test_hostile_database_links(void **state)
 	_cleanup_free_ char *in_root_host = s1_xasprintf("%s%s", f->root, f->host);
 	mk_file(in_root_host, "passwd", "evil:x:42:42::/:\n");
 	mk_file(in_root_host, "group", "evil:x:43:\n");
-	for (int m = 0; m < 2; m++) {
-		path_force_fallback(m == 1);
+	{
 		assert_int_equal(uid_ok(f->rootfd, "evil"), 42);
 		assert_int_equal(gid_ok(f->rootfd, "evil"), 43);
 	}
-	path_force_fallback(false);
 
 	/* A database that is a directory cannot be read: an error, not "not found". */
 	mk_link(f->root, "etc/passwd", "/etc");
@@ -442,5 +438,5 @@ int main(void)
 	    T(test_ids_record),	     cmocka_unit_test(test_db_find),
 	};
 #undef T
-	return cmocka_run_group_tests_name("user", tests, NULL, NULL);
+	return run_group_with_and_without_openat2("user", tests, S1_ARRAY_SIZE(tests), NULL, NULL);
 }
