@@ -52,7 +52,7 @@ struct s1_mountplan_opts {
 };
 
 /* Merge the runtime app's mounts with the image's and the app's mountPoints, attach the pod's
- * volumes (contract §6 steps 1-8) and add the system mounts. */
+ * volumes (rkt fly's rules; README, "Volumes") and add the system mounts. */
 int mountplan_build(const struct s1_pod_manifest *pod, const struct s1_runtime_app *ra,
 		    const struct s1_image_manifest *im, const struct s1_mountplan_opts *opts,
 		    struct s1_mount_plan *plan, struct s1_err *err);

@@ -67,7 +67,7 @@ int gc_parse_args(int argc, char **argv, struct s1_gc_args *args, struct s1_err 
 	return args->help ? 0 : parse_uuid_arg(argc, argv, first, &args->uuid, err);
 }
 
-/* The pod is running as long as its lock is held (contract §4). */
+/* The pod is running as long as its lock is held (docs/interface.md §3). */
 static bool pod_is_running(int podfd)
 {
 	_cleanup_close_ int fd = openat(podfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
