@@ -42,7 +42,8 @@ struct s1_run_args {
 	const char *uuid;
 };
 
-/* Parse and check run's argv (docs/interface.md §3). Flags a chroot flavor cannot honour are errors. */
+/* Parse and check run's argv (docs/interface.md §3). Flags a chroot flavor cannot honour are
+ * errors. */
 int args_parse_run(int argc, char **argv, struct s1_run_args *args, struct s1_err *err);
 
 /* Parse a --dns-conf-mode value ("resolv=host,hosts=stage0"). */
