@@ -5,9 +5,6 @@
 #include "stage1c/args.h"
 #include "stage1c/log.h"
 #include "stage1c/run.h"
-#include "stage1c/selfexec.h"
-
-extern char **environ;
 
 int main(int argc, char **argv)
 {
@@ -15,12 +12,10 @@ int main(int argc, char **argv)
 	struct s1_err err = {0};
 
 	s1_log_init("run", false);
-	/* The leader outlives the app's start: like enter, it runs from a sealed copy. */
-	int r = selfexec_sealed(argv, environ);
-	if (r < 0) {
-		s1_log_error("can't re-execute from a sealed copy: %s", s1_strerror(-r));
-		return 254;
-	}
+	/* No sealed re-execution here, unlike enter: rkt execs run from the pod's own stage1
+	 * rootfs (an overlay whose writes land in the pod's upper directory, or a copy made for
+	 * the pod), so an app that reaches this file through /proc/PID/exe rewrites only its own
+	 * pod's run, which never runs again. enter runs from rkt's shared tree store. */
 	if (args_parse_run(argc, argv, &args, &err) < 0) {
 		s1_log_error("%s", err.msg);
 		return 254;

@@ -141,3 +141,22 @@ pids_running() {
 	fds=$(ls -l "/proc/$leader/fd" | grep -c '/sys/fs/cgroup' || true)
 	[ "$fds" -eq 0 ]
 }
+
+@test "the pod leader's file is the pod's own copy, and busy while the pod runs" {
+	# run is not re-executed from a sealed copy (enter is): rkt execs it from the pod's own
+	# stage1 rootfs (an overlay's upper directory or a per-pod copy takes any write), no pod
+	# ever runs it again, and while the leader runs the kernel refuses writes (ETXTBSY).
+	pod_json '{"exec": ["/bin/sleep", "60"]}'
+	prepare
+	start_pod
+	wait_ready
+	local shared before
+	shared=$(sha256sum <"$STAGE1_BIN/run")
+	before=$(sha256sum <"$POD/stage1/rootfs/run")
+	[ "$(readlink -f "/proc/$LEADER/exe")" = "$(readlink -f "$POD/stage1/rootfs/run")" ]
+	run bash -c "printf x >> /proc/$LEADER/exe"
+	[ "$status" -ne 0 ]
+	[[ $output == *"busy"* ]]
+	[ "$(sha256sum <"$POD/stage1/rootfs/run")" = "$before" ]
+	[ "$(sha256sum <"$STAGE1_BIN/run")" = "$shared" ]
+}
