@@ -83,10 +83,6 @@ char *s1_unescape_octal(const char *s, size_t len);
  * terminated. Returns the length of the result. */
 size_t s1_unescape_octal_into(char *out, const char *s, size_t len);
 
-/* Fault injection for the gc tests: with STAGE1C_TEST_KILL_AT=name in the environment, the
- * process SIGKILLs itself at the point of that name (a stand-in for a crash or an OOM kill). */
-void s1_test_point(const char *name);
-
 /* A map from borrowed strings to indexes (open addressing, FNV-1a): linear-time duplicate
  * checks over manifests of any size. */
 struct s1_name_index {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "stage1c/cgroupjoin.h"
@@ -39,11 +40,20 @@ struct pod_ctx {
 	char **envp;
 	char *exec_path;
 	int podfd;
-	char *rootfs; /* the app's rootfs, relative to the pod directory */
-	int imgroot;  /* that directory as rkt made it, before any mount of ours */
-	int rootfd;   /* our bind mount of the app's rootfs, once made */
-	int workdir;  /* the app's working directory in it, resolved once */
+	char *rootfs;	     /* the app's rootfs, relative to the pod directory */
+	int imgroot;	     /* that directory as rkt made it, before any mount of ours */
+	int rootfd;	     /* our bind mount of the app's rootfs, once made */
+	int workdir;	     /* the app's working directory in it, resolved once */
+	long long phases[4]; /* start, manifests read, cgroups made, mounts made (us) */
 };
+
+/* Microseconds on the monotonic clock: run --debug says where a slow start goes. */
+static long long now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 static void pod_ctx_free(struct pod_ctx *c)
 {
@@ -99,12 +109,10 @@ static int prepare_root(struct pod_ctx *c, const struct s1_run_args *args, struc
 		mountplan_free(&plan);
 		return c->rootfd;
 	}
-	s1_test_point("after-root-bind");
 	r = mount_apply_plan(c->podfd, c->rootfd, &plan, err);
 	mountplan_free(&plan);
 	if (r < 0)
 		return r;
-	s1_test_point("after-mounts");
 
 	const char *wd = c->app->working_directory;
 	c->workdir = path_open_in_root(c->rootfd, wd ? wd : "/", O_PATH | O_DIRECTORY);
@@ -162,7 +170,6 @@ static int open_join_files(struct pod_ctx *c, struct s1_err *err)
 static int setup_cgroups(struct pod_ctx *c, struct s1_err *err)
 {
 	int r;
-	s1_test_point("before-cgroups");
 	if ((r = cgroup_plan_apply(&c->cgroups, err)) < 0)
 		return r;
 	c->cgroups_made = true;
@@ -266,6 +273,12 @@ static int start_and_supervise(struct pod_ctx *c, const sigset_t *set, struct s1
 		return r;
 	/* The app has joined its cgroups: the leader keeps no descriptor of them. */
 	confine_close_fds(&c->confine);
+	if (s1_log_debug_enabled()) {
+		long long *t = c->phases, spawned = now_us();
+		s1_debug("phases (us): manifests %lld, cgroups %lld, mounts %lld, spawn %lld, "
+			 "total %lld",
+			 t[1] - t[0], t[2] - t[1], t[3] - t[2], spawned - t[3], spawned - t[0]);
+	}
 	s1_debug("app \"%s\" started as PID %ld", c->ra->name, (long)pid);
 	/* From here the app runs: failing to tell rkt about it must not orphan it. */
 	if ((r = podstate_write_pid(c->podfd, pid, err)) < 0 ||
@@ -283,6 +296,7 @@ static int start_and_supervise(struct pod_ctx *c, const sigset_t *set, struct s1
 static int run_in_ctx(struct pod_ctx *c, const struct s1_run_args *args, struct s1_err *err)
 {
 	int r;
+	long long t0 = now_us();
 	c->podfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (c->podfd < 0)
 		return s1_error(err, errno, "opening the pod directory");
@@ -306,14 +320,19 @@ static int run_in_ctx(struct pod_ctx *c, const struct s1_run_args *args, struct 
 	spawn_block_signals(&set);
 	signal(SIGPIPE, SIG_IGN);
 
+	long long t_manifests = now_us();
 	if ((r = plan_cgroups(c, args->uuid, err)) < 0 || (r = write_record(c, err)) < 0 ||
 	    (r = setup_cgroups(c, err)) < 0)
 		return r;
-	s1_test_point("before-mounts");
+	long long t_cgroups = now_us();
 	if ((r = prepare_root(c, args, err)) < 0 ||
 	    (r = podstate_write_env(c->podfd, c->ra->name, c->envp, err)) < 0 ||
 	    (r = run_handler(c, "pre-start", err)) < 0)
 		return r;
+	c->phases[0] = t0;
+	c->phases[1] = t_manifests;
+	c->phases[2] = t_cgroups;
+	c->phases[3] = now_us();
 	return start_and_supervise(c, &set, err);
 }
 

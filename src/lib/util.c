@@ -1,6 +1,5 @@
 /* Shared helpers: allocation, whole-file I/O relative to a directory fd, number parsing. */
 #include <errno.h>
-#include <signal.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -144,13 +143,6 @@ int s1_parse_ll(const char *s, long long min, long long max, long long *out)
 		return -ERANGE;
 	*out = v;
 	return 0;
-}
-
-void s1_test_point(const char *name)
-{
-	const char *at = getenv("STAGE1C_TEST_KILL_AT");
-	if (at && strcmp(at, name) == 0)
-		raise(SIGKILL);
 }
 
 size_t s1_unescape_octal_into(char *out, const char *s, size_t len)
