@@ -21,6 +21,10 @@ struct s1_flag {
 int args_parse_flags(int argc, char **argv, const struct s1_flag *flags, size_t n_flags,
 		     int *first_arg, struct s1_err *err);
 
+/* The one positional argument of run, stop and gc after their flags (argv[first]): a pod UUID,
+ * with nothing after it. */
+int args_parse_pod_uuid(int argc, char **argv, int first, const char **uuid, struct s1_err *err);
+
 enum s1_dns_resolv { S1_RESOLV_DEFAULT, S1_RESOLV_HOST, S1_RESOLV_STAGE0, S1_RESOLV_NONE };
 enum s1_dns_hosts { S1_HOSTS_DEFAULT, S1_HOSTS_HOST, S1_HOSTS_STAGE0 };
 enum s1_ipc { S1_IPC_AUTO, S1_IPC_PARENT };

@@ -9,7 +9,10 @@ const char *s1_log_prog(void);
 bool s1_log_debug_enabled(void);
 void s1_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void s1_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* The one line an entrypoint prints before exiting 254. */
+/* rkt's exit code for "the stage1 program itself failed" (docs/interface.md §3). */
+#define S1_EXIT_FAILURE 254
+
+/* The one line an entrypoint prints before exiting S1_EXIT_FAILURE. */
 void s1_log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -19,12 +19,6 @@ struct s1_gc_args {
 	const char *uuid;
 };
 
-extern const char stop_usage[];
-extern const char gc_usage[];
-
-int stop_parse_args(int argc, char **argv, struct s1_stop_args *args, struct s1_err *err);
-int gc_parse_args(int argc, char **argv, struct s1_gc_args *args, struct s1_err *err);
-
 /* SIGTERM to the app (or SIGKILL to every process of its cgroups with force). A pod whose app
  * already exited is not an error. */
 int stop_pod(const struct s1_stop_args *args, struct s1_err *err);

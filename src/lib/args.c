@@ -184,13 +184,18 @@ int args_parse_run(int argc, char **argv, struct s1_run_args *args, struct s1_er
 	if (dns && (r = args_parse_dns_conf_mode(dns, &args->resolv, &args->hosts, err)) < 0)
 		return r;
 
+	return args_parse_pod_uuid(argc, argv, first, &args->uuid, err);
+}
+
+int args_parse_pod_uuid(int argc, char **argv, int first, const char **uuid, struct s1_err *err)
+{
 	if (first >= argc)
 		return s1_error(err, 0, "missing pod UUID");
 	if (first + 1 < argc)
 		return s1_error(err, 0, "unexpected argument \"%s\" after the pod UUID",
 				argv[first + 1]);
-	args->uuid = argv[first];
-	if (!names_is_uuid(args->uuid))
-		return s1_error(err, 0, "\"%s\" is not a pod UUID", args->uuid);
+	if (!names_is_uuid(argv[first]))
+		return s1_error(err, 0, "\"%s\" is not a pod UUID", argv[first]);
+	*uuid = argv[first];
 	return 0;
 }

@@ -8,64 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "stage1c/args.h"
 #include "stage1c/cgroup.h"
 #include "stage1c/log.h"
 #include "stage1c/mount.h"
-#include "stage1c/names.h"
 #include "stage1c/podstate.h"
 #include "stage1c/stopgc.h"
 #include "stage1c/util.h"
-
-const char stop_usage[] = "Usage: stop [--force] UUID\n"
-			  "Stop the pod in the working directory: SIGTERM to its app, or with\n"
-			  "--force SIGKILL to every process in the app's cgroups.\n";
-
-const char gc_usage[] = "Usage: gc [--debug] [--local-config DIR] UUID\n"
-			"Free what the pod in the working directory holds outside it: kill what\n"
-			"is left in its cgroups, remove them, and detach the app's mounts.\n";
-
-static int parse_uuid_arg(int argc, char **argv, int first, const char **uuid, struct s1_err *err)
-{
-	if (first >= argc)
-		return s1_error(err, 0, "missing pod UUID");
-	if (first + 1 < argc)
-		return s1_error(err, 0, "unexpected argument \"%s\" after the pod UUID",
-				argv[first + 1]);
-	if (!names_is_uuid(argv[first]))
-		return s1_error(err, 0, "\"%s\" is not a pod UUID", argv[first]);
-	*uuid = argv[first];
-	return 0;
-}
-
-int stop_parse_args(int argc, char **argv, struct s1_stop_args *args, struct s1_err *err)
-{
-	memset(args, 0, sizeof(*args));
-	const struct s1_flag flags[] = {
-	    {"help", S1_FLAG_BOOL, &args->help},
-	    {"h", S1_FLAG_BOOL, &args->help},
-	    {"force", S1_FLAG_BOOL, &args->force},
-	};
-	int first, r;
-	if ((r = args_parse_flags(argc, argv, flags, S1_ARRAY_SIZE(flags), &first, err)) < 0)
-		return r;
-	return args->help ? 0 : parse_uuid_arg(argc, argv, first, &args->uuid, err);
-}
-
-int gc_parse_args(int argc, char **argv, struct s1_gc_args *args, struct s1_err *err)
-{
-	memset(args, 0, sizeof(*args));
-	const struct s1_flag flags[] = {
-	    {"help", S1_FLAG_BOOL, &args->help},
-	    {"h", S1_FLAG_BOOL, &args->help},
-	    {"debug", S1_FLAG_BOOL, &args->debug},
-	    {"local-config", S1_FLAG_STRING, &args->local_config},
-	};
-	int first, r;
-	if ((r = args_parse_flags(argc, argv, flags, S1_ARRAY_SIZE(flags), &first, err)) < 0)
-		return r;
-	return args->help ? 0 : parse_uuid_arg(argc, argv, first, &args->uuid, err);
-}
 
 /* The pod is running as long as its lock is held (docs/interface.md §3). */
 static bool pod_is_running(int podfd)

@@ -18,7 +18,7 @@ int main(int argc, char **argv)
 	 * pod's run, which never runs again. enter runs from rkt's shared tree store. */
 	if (args_parse_run(argc, argv, &args, &err) < 0) {
 		s1_log_error("%s", err.msg);
-		return 254;
+		return S1_EXIT_FAILURE;
 	}
 	if (args.help) {
 		fputs(args_run_usage, stdout);
@@ -28,7 +28,7 @@ int main(int argc, char **argv)
 	int code = run_pod(&args, &err);
 	if (code < 0) {
 		s1_log_error("%s", err.msg);
-		return 254;
+		return S1_EXIT_FAILURE;
 	}
 	return code;
 }
