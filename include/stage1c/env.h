@@ -18,8 +18,9 @@ const char *env_get(char *const *envp, const char *name);
 /* One "NAME=value" per line; a backslash or newline inside a value is written as "\\" or
  * "\n" so that every variable stays on its line. */
 char *env_serialize(char *const *envp);
-/* The reverse of env_serialize. Returns NULL and fills err on a malformed line. */
-char **env_parse(const char *text, struct s1_err *err);
+/* The reverse of env_serialize, into *out (NULL-terminated; env_free it). 0, or -EINVAL with
+ * err naming the malformed line. */
+int env_parse(const char *text, char ***out, struct s1_err *err);
 
 void env_free(char **envp);
 

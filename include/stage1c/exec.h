@@ -5,9 +5,9 @@
 #include "stage1c/error.h"
 
 /* exec0 with a slash: absolute, or relative to workdir; otherwise searched in path_var (the
- * app's PATH). Returns the in-root absolute path (malloc'd) of a regular, executable file, or
- * NULL with err set ("can't execute \"x\": no such file or directory"). */
-char *exec_resolve_in_root(int rootfd, const char *exec0, const char *workdir, const char *path_var,
-			   struct s1_err *err);
+ * app's PATH). *out gets the in-root absolute path (malloc'd) of a regular, executable file;
+ * or -errno with err set ("can't execute \"x\": no such file or directory"). */
+int exec_resolve_in_root(int rootfd, const char *exec0, const char *workdir, const char *path_var,
+			 char **out, struct s1_err *err);
 
 #endif

@@ -103,7 +103,7 @@ static int enter_in_ctx(struct enter_ctx *c, const struct s1_enter_args *args, s
 	_cleanup_free_ char *env_path = s1_xasprintf(S1_STAGE1_ROOTFS "/rkt/env/%s", args->app);
 	if ((r = s1_read_file_at(c->podfd, env_path, 1u << 20, &text, NULL)) < 0)
 		return s1_error(err, r, "reading the app's environment %s", env_path);
-	if (!(c->envp = env_parse(text, err)))
+	if ((r = env_parse(text, &c->envp, err)) < 0)
 		return s1_error_wrap(err, "%s", env_path);
 
 	/* The confinement run gave the app, and its cgroups: the command joins them. */
@@ -117,10 +117,9 @@ static int enter_in_ctx(struct enter_ctx *c, const struct s1_enter_args *args, s
 	c->workdir = path_open_in_root(c->root, wd, O_PATH | O_DIRECTORY);
 	if (c->workdir < 0)
 		return s1_error(err, c->workdir, "working directory \"%s\"", wd);
-	c->path = exec_resolve_in_root(c->root, args->cmd[0], app->working_directory,
-				       env_get(c->envp, "PATH"), err);
-	if (!c->path)
-		return -ENOENT;
+	if ((r = exec_resolve_in_root(c->root, args->cmd[0], app->working_directory,
+				      env_get(c->envp, "PATH"), &c->path, err)) < 0)
+		return r;
 	struct s1_spawn spec = {.rootfd = c->root,
 				.workdirfd = c->workdir,
 				.workdir = app->working_directory,

@@ -69,8 +69,9 @@ char *env_serialize(char *const *envp)
 	return out;
 }
 
-char **env_parse(const char *text, struct s1_err *err)
+int env_parse(const char *text, char ***out, struct s1_err *err)
 {
+	*out = NULL;
 	size_t lines = 0;
 	for (const char *c = text; *c; c++)
 		lines += *c == '\n';
@@ -100,13 +101,13 @@ char **env_parse(const char *text, struct s1_err *err)
 		if (!ok) {
 			free(v);
 			env_free(envp);
-			s1_error(err, 0, "line %zu: not NAME=value", lineno);
-			return NULL;
+			return s1_error(err, 0, "line %zu: not NAME=value", lineno);
 		}
 		envp[n++] = v;
 		p += len + (end ? 1 : 0);
 	}
-	return envp;
+	*out = envp;
+	return 0;
 }
 
 void env_free(char **envp)

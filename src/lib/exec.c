@@ -32,18 +32,20 @@ static char *join(const char *dir, const char *name)
 	return s1_xasprintf("%s%s%s", dir, dir[n - 1] == '/' ? "" : "/", name);
 }
 
-char *exec_resolve_in_root(int rootfd, const char *exec0, const char *workdir, const char *path_var,
-			   struct s1_err *err)
+int exec_resolve_in_root(int rootfd, const char *exec0, const char *workdir, const char *path_var,
+			 char **out, struct s1_err *err)
 {
 	const char *wd = workdir ? workdir : "/";
 	int r;
+	*out = NULL;
 	if (strchr(exec0, '/')) {
 		char *p = exec0[0] == '/' ? s1_xstrdup(exec0) : join(wd, exec0);
-		if ((r = check_executable(rootfd, p)) == 0)
-			return p;
+		if ((r = check_executable(rootfd, p)) == 0) {
+			*out = p;
+			return 0;
+		}
 		free(p);
-		s1_error(err, r, "can't execute \"%s\"", exec0);
-		return NULL;
+		return s1_error(err, r, "can't execute \"%s\"", exec0);
 	}
 	/* execvp: an empty PATH element means the working directory; EACCES is remembered but
 	 * the search goes on, as a later directory may hold a usable file. */
@@ -52,9 +54,7 @@ char *exec_resolve_in_root(int rootfd, const char *exec0, const char *workdir, c
 	for (;;) {
 		const char *colon = strchr(p, ':');
 		size_t len = colon ? (size_t)(colon - p) : strlen(p);
-		_cleanup_free_ char *dir = len ? strndup(p, len) : s1_xstrdup(wd);
-		if (!dir)
-			break;
+		_cleanup_free_ char *dir = len ? s1_xstrndup(p, len) : s1_xstrdup(wd);
 		char *cand = dir[0] == '/' ? join(dir, exec0) : join(wd, exec0);
 		if (dir[0] != '/' && len) {
 			free(cand);
@@ -62,8 +62,10 @@ char *exec_resolve_in_root(int rootfd, const char *exec0, const char *workdir, c
 			cand = join(d2, exec0);
 		}
 		r = check_executable(rootfd, cand);
-		if (r == 0)
-			return cand;
+		if (r == 0) {
+			*out = cand;
+			return 0;
+		}
 		free(cand);
 		if (r != -ENOENT && r != -ENOTDIR && first_err == -ENOENT)
 			first_err = r;
@@ -71,6 +73,5 @@ char *exec_resolve_in_root(int rootfd, const char *exec0, const char *workdir, c
 			break;
 		p = colon + 1;
 	}
-	s1_error(err, first_err, "can't execute \"%s\"", exec0);
-	return NULL;
+	return s1_error(err, first_err, "can't execute \"%s\"", exec0);
 }

@@ -118,9 +118,8 @@ static int prepare_root(struct pod_ctx *c, const struct s1_run_args *args, struc
 	c->workdir = path_open_in_root(c->rootfd, wd ? wd : "/", O_PATH | O_DIRECTORY);
 	if (c->workdir < 0)
 		return s1_error(err, c->workdir, "working directory \"%s\"", wd ? wd : "/");
-	c->exec_path =
-	    exec_resolve_in_root(c->rootfd, c->app->exec[0], wd, env_get(c->envp, "PATH"), err);
-	return c->exec_path ? 0 : -ENOENT;
+	return exec_resolve_in_root(c->rootfd, c->app->exec[0], wd, env_get(c->envp, "PATH"),
+				    &c->exec_path, err);
 }
 
 static int plan_cgroups(struct pod_ctx *c, const char *uuid, struct s1_err *err)
@@ -220,13 +219,11 @@ static int run_handler(struct pod_ctx *c, const char *name, struct s1_err *err)
 	const struct s1_event_handler *h = find_handler(c->app, name);
 	if (!h)
 		return 0;
-	_cleanup_free_ char *path = exec_resolve_in_root(
-	    c->rootfd, h->exec[0], c->app->working_directory, env_get(c->envp, "PATH"), err);
-	if (!path)
-		return s1_error_wrap(err, "%s handler", name);
+	_cleanup_free_ char *path = NULL;
 	pid_t pid;
-	int r = start_in_app(c, path, h->exec, &pid, err);
-	if (r < 0)
+	int r = exec_resolve_in_root(c->rootfd, h->exec[0], c->app->working_directory,
+				     env_get(c->envp, "PATH"), &path, err);
+	if (r < 0 || (r = start_in_app(c, path, h->exec, &pid, err)) < 0)
 		return s1_error_wrap(err, "%s handler", name);
 	int code = spawn_wait(pid);
 	s1_debug("%s handler exited with %d", name, code);

@@ -125,7 +125,9 @@ static void expect_path(struct fixture *f, const char *exec0, const char *workdi
 {
 	{
 		struct s1_err err = {0};
-		char *got = exec_resolve_in_root(f->rootfd, exec0, workdir, path_var, &err);
+		char *got = NULL;
+		int r = exec_resolve_in_root(f->rootfd, exec0, workdir, path_var, &got, &err);
+		assert_int_equal(r < 0, got == NULL);
 		if (!got)
 			fail_msg("\"%s\" (workdir %s, PATH %s): %s", exec0, workdir, path_var,
 				 err.msg);
@@ -141,7 +143,9 @@ static void expect_error(struct fixture *f, const char *exec0, const char *workd
 {
 	{
 		struct s1_err err = {0};
-		char *got = exec_resolve_in_root(f->rootfd, exec0, workdir, path_var, &err);
+		char *got = NULL;
+		int r = exec_resolve_in_root(f->rootfd, exec0, workdir, path_var, &got, &err);
+		assert_int_equal(r < 0, got == NULL);
 		if (got) {
 			_cleanup_free_ char *tmp = got;
 			fail_msg("\"%s\" resolved to %s, expected \"%s\"", exec0, got, reason);
