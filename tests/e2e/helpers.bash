@@ -1,5 +1,7 @@
 # Shared helpers for the end-to-end suites: each test gets its own rkt data dir, starts real
-# pods through the test stage0, and must leave no mount or process behind.
+# pods through the test stage0, and must leave no mount, cgroup or process behind, and the
+# mount namespace as it found it (scripts/run-tests.sh runs each suite in a namespace of its
+# own through tests/e2e/mountns, with / shared as on a systemd host).
 
 bats_require_minimum_version 1.5.0
 
@@ -9,17 +11,43 @@ STAGE0=$REPO/tests/stage0/stage0
 STAGE1_BIN=${STAGE1_BIN:-$BUILD/bin}
 APP_ACI=$BUILD/tests/busybox.aci
 
+# shellcheck source=tests/e2e/nscheck.bash
+. "$REPO/tests/e2e/nscheck.bash"
+
 common_setup() {
 	DATA=$(mktemp -d /tmp/stage1-c-e2e.XXXXXX)
 	POD_JSON=$DATA/pod.json
 	[ -x "$STAGE1_BIN/run" ] || skip "no run entrypoint in $STAGE1_BIN"
 	[ -f "$APP_ACI" ] || skip "no app image $APP_ACI (make check builds it)"
+	ns_check_begin
 }
 
-# Stop what a test left running, fail the test if any mount is left under its data dir,
-# then remove everything.
+# ns_check_begin: the namespace's state before the test's pods (a canary file outside DATA
+# included); common_teardown compares.
+ns_check_begin() {
+	CANARY=$(ns_canary_create)
+	ns_state_get "$DATA" "$CANARY"
+	NS_BEFORE=$NS_STATE
+}
+
+# Stop what a test left running, fail the test if any mount is left under its data dir, before
+# or after gc, or any cgroup, or if the namespace changed; then remove everything.
 common_teardown() {
-	[ -n "${DATA:-}" ] && [ -d "$DATA" ] || return 0
+	local failed=0
+	if [ -n "${DATA:-}" ] && [ -d "$DATA" ]; then
+		common_teardown_pods || failed=1
+	fi
+	if [ -n "${NS_BEFORE:-}" ]; then
+		ns_diff "$NS_BEFORE" "${DATA:-}" "$CANARY" >&2 || {
+			echo "teardown: the mount namespace changed (above: - before the test, + after)" >&2
+			failed=1
+		}
+		rm -f "$CANARY"
+	fi
+	return "$failed"
+}
+
+common_teardown_pods() {
 	local pod leader app p
 	for pod in "$DATA"/pods/*/*; do
 		[ -d "$pod" ] || continue
@@ -33,10 +61,10 @@ common_teardown() {
 		}
 	done
 	local left failed=0
-	left=$(grep -c " $DATA/" /proc/self/mountinfo || true)
-	if [ "${EXPECT_LEFTOVER_MOUNTS:-0}" = 0 ] && [ "$left" -gt 0 ]; then
-		grep " $DATA/" /proc/self/mountinfo >&2
-		echo "teardown: $left mount(s) left under $DATA" >&2
+	left=$(mounts_below "$DATA")
+	if [ "${EXPECT_LEFTOVER_MOUNTS:-0}" = 0 ] && [ -n "$left" ]; then
+		printf '%s\n' "$left" >&2
+		echo "teardown: mount(s) left under $DATA" >&2
 		failed=1
 	fi
 	# rkt gc for every pod the test left: stage1's gc removes the pod's cgroups.
@@ -54,7 +82,20 @@ common_teardown() {
 		failed=1
 		find /sys/fs/cgroup -depth -type d -path "*stage1-c-$u*" -exec rmdir {} \; 2>/dev/null || true
 	done
-	"$STAGE0" unmount-below "$DATA"
+	# What gc (stage1's, then stage0's unmounting) left.
+	left=$(mounts_below "$DATA")
+	if [ -n "$left" ]; then
+		printf '%s\n' "$left" >&2
+		echo "teardown: mount(s) left under $DATA after gc" >&2
+		failed=1
+	fi
+	"$STAGE0" unmount-below "$DATA" 2>/dev/null || true
+	left=$(mounts_below "$DATA")
+	if [ -n "$left" ]; then
+		# Deleting through a mount could delete the host's files: $DATA stays.
+		echo "teardown: mounts that cannot be unmounted under $DATA; not deleting it" >&2
+		return 1
+	fi
 	rm -rf "$DATA"
 	return "$failed"
 }

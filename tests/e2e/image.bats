@@ -10,6 +10,7 @@ setup() {
 	[ -f "$IMAGE" ] || skip "no $IMAGE (make builds it)"
 	[ -f "$APP_ACI" ] || skip "no app image $APP_ACI"
 	STAGE1_BIN=$IMAGE
+	ns_check_begin
 }
 
 teardown() {
