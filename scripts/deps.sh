@@ -2,7 +2,8 @@
 # Install what building and testing stage1-c needs on Debian 12 (run as root; idempotent).
 set -eu
 pkgs="build-essential musl-tools libjansson-dev libcap-dev libarchive-dev libcmocka-dev
-      nettle-dev busybox-static bats jq appc-spec gnupg util-linux bsdutils strace"
+      nettle-dev busybox-static bats jq appc-spec gnupg util-linux bsdutils strace
+      libseccomp-dev"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -1,6 +1,6 @@
-/* What confines a process of the app: capabilities, no-new-privileges, OOM score, cgroups.
- * Computed once from the isolators (run and enter compute the same thing), applied in the
- * forked child just before exec. */
+/* What confines a process of the app: capabilities, no-new-privileges, OOM score, cgroups, its
+ * seccomp filter. Computed once from the isolators by run (and recorded: enter gives its
+ * commands the same), applied in the forked child just before exec. */
 #ifndef STAGE1C_CONFINE_H
 #define STAGE1C_CONFINE_H
 
@@ -12,6 +12,7 @@
 #include "stage1c/error.h"
 #include "stage1c/isolators.h"
 #include "stage1c/podstate.h"
+#include "stage1c/seccomp.h"
 
 #define S1_MAX_CGROUP_FDS 16
 
@@ -28,6 +29,13 @@ struct s1_confine {
 	size_t n_cgroup_fds;
 	int cgroup2_dir; /* -1, or the v2 cgroup a child is created in (clone3 CLONE_INTO_CGROUP) */
 	int cgroup2_procs; /* -1, or that cgroup's cgroup.procs, written where clone3 cannot */
+	enum s1_seccomp_mode seccomp_mode; /* what the filter is (for the record) */
+	int seccomp_errno;		   /* what a blocked call returns; 0: killed */
+	/* Loading a filter takes no_new_privs or CAP_SYS_ADMIN: a root app without either keeps
+	 * CAP_SYS_ADMIN in its effective set until the filter is in, and loses it at execve (a
+	 * root process execs with its bounding set), as under rkt's systemd. */
+	bool admin_until_seccomp;
+	struct s1_seccomp_prog seccomp; /* loaded last, just before execve */
 };
 
 /* appc's default set: CAP_AUDIT_WRITE, CAP_CHOWN, … CAP_SYS_CHROOT (14 capabilities). */
@@ -35,16 +43,20 @@ uint64_t confine_default_caps(void);
 
 /* The capability sets for a process running as uid under these isolators: the chosen set is
  * the bounding set for every user; uid 0 gets it as its own capabilities; another user gets
- * none, except an explicit retain set, raised as ambient capabilities. */
+ * none, except an explicit retain set, raised as ambient capabilities. With a seccomp filter,
+ * a user other than root gets no_new_privs (rkt's rule), and so does root where the caller
+ * has no CAP_SYS_ADMIN to keep until the filter is loaded. */
 void confine_compute(const struct s1_isolators *iso, bool disable_caps, uid_t uid,
 		     struct s1_confine *c);
 
 /* In the forked child, in this order: before the uid change (cgroups, OOM score, bounding
- * set, keep-caps), then after it (capability sets, ambient, no-new-privs). Only raw system
- * calls: no allocation. in_cgroup2: the child was created in cgroup2_dir already. Return 0
- * or -errno. */
+ * set, keep-caps), then after it (capability sets, ambient, no-new-privs), and the seccomp
+ * filter last of all, right before execve: nothing stage1-c does needs to get past it. Only
+ * raw system calls: no allocation. in_cgroup2: the child was created in cgroup2_dir already.
+ * Return 0 or -errno. */
 int confine_before_setuid(const struct s1_confine *c, bool in_cgroup2);
 int confine_after_setuid(const struct s1_confine *c);
+int confine_load_seccomp(const struct s1_confine *c);
 
 /* Of the join files open in cgroup_fds (paths: their names, in the same order), the v2 one
  * ("cgroup.procs") becomes cgroup2_procs, and its cgroup is opened as cgroup2_dir: a child is
@@ -55,8 +67,9 @@ int confine_use_cgroup2(struct s1_confine *c, char *const *paths, struct s1_err 
 /* Close the cgroup.procs descriptors (in the leader, once the app has joined). */
 void confine_close_fds(struct s1_confine *c);
 
-/* run records the confinement it gave the app (the "confine" section), so that enter gives
- * the very same to the commands it runs in the pod. */
+/* run records the confinement it gave the app (the "confine" section, and the seccomp filter
+ * it compiled in "seccomp"), so that enter gives the very same to the commands it runs in the
+ * pod. */
 void confine_record_add(struct s1_record *rec, const struct s1_confine *c);
 int confine_record_read(int podfd, struct s1_confine *c, struct s1_err *err);
 

@@ -23,7 +23,7 @@ struct s1_spawn {
 /* Fork a child that enters the root and execs spec->path. Returns once the exec has succeeded
  * (*pid set) or failed (the child reaped, err set: "can't execute ..."). The child keeps only
  * fds 0-2, gets default signal dispositions and an empty mask, and is killed when the calling
- * process dies. */
+ * process dies; its seccomp filter (spec->confine) is the last thing it sets up. */
 int spawn_in_root(const struct s1_spawn *spec, pid_t *pid, struct s1_err *err);
 
 /* Block SIGCHLD and the signals a supervisor passes on (HUP, INT, QUIT, USR1, USR2, TERM,

@@ -1,4 +1,4 @@
-/* Debian builds its static libraries (libjansson.a, libcap.a) against glibc with
+/* Debian builds its static libraries (libjansson.a, libcap.a, libseccomp.a) against glibc with
  * _FORTIFY_SOURCE, so their objects call glibc's checked variants of a few string functions.
  * When the entrypoints link with musl, these provide them: the same checks glibc makes (the
  * destination's size against the bound), then musl's own function. */
@@ -57,4 +57,18 @@ char *__strncpy_chk(char *dst, const char *src, size_t n, size_t dstlen)
 	if (dstlen < n)
 		abort();
 	return strncpy(dst, src, n);
+}
+
+/* libseccomp.a (seccomp_export_pfc, which stage1-c does not call, but which comes in with the
+ * object that holds the rest of its API). */
+int __fprintf_chk(FILE *f, int flag, const char *fmt, ...);
+
+int __fprintf_chk(FILE *f, int flag, const char *fmt, ...)
+{
+	va_list ap;
+	(void)flag;
+	va_start(ap, fmt);
+	int r = vfprintf(f, fmt, ap);
+	va_end(ap);
+	return r;
 }

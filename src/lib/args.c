@@ -124,7 +124,8 @@ const char args_run_usage[] =
     "  --disable-capabilities-restriction  the app keeps the caller's capabilities\n"
     "  --disable-paths                     no read-only /sys and /proc/sys, no masked /proc "
     "files\n"
-    "  --disable-seccomp                   run apps whose seccomp isolators stage1-c cannot apply\n"
+    "  --disable-seccomp                   no system call filter: neither the app's seccomp\n"
+    "                                      isolator nor the default (@rkt/default-whitelist)\n"
     "  --ipc=auto|parent                   the host's IPC namespace is shared\n"
     "Refused (a chroot flavor cannot honour them): --private-users, --net other than\n"
     "default or host, --ipc=private, --mutable.\n";

@@ -21,10 +21,12 @@
 #include "stage1c/user.h"
 #include "stage1c/util.h"
 
-const char enter_usage[] = "Usage: enter --pid=PID --appname=APP -- CMD [ARGS...]\n"
-			   "Run CMD in app APP of the pod in the working directory (as rkt enter\n"
-			   "does), with the app's root, user, groups, environment, capabilities\n"
-			   "and cgroups. Exits with CMD's exit code, 254 on its own failure.\n";
+const char enter_usage[] =
+    "Usage: enter --pid=PID --appname=APP -- CMD [ARGS...]\n"
+    "Run CMD in app APP of the pod in the working directory (as rkt enter\n"
+    "does), with the app's root, user, groups, environment, capabilities,\n"
+    "cgroups and seccomp filter. Exits with CMD's exit code, 254 on its own\n"
+    "failure.\n";
 
 int enter_parse_args(int argc, char **argv, struct s1_enter_args *args, struct s1_err *err)
 {

@@ -77,11 +77,90 @@ static int parse_int(const char *name, json_t *value, long long min, long long m
 	return 0;
 }
 
+static bool is_seccomp(const char *name)
+{
+	return strncmp(name, "os/linux/seccomp-", 17) == 0;
+}
+
+static bool is_app_seccomp(const char *name)
+{
+	return strcmp(name, "os/linux/seccomp-retain-set") == 0 ||
+	       strcmp(name, "os/linux/seccomp-remove-set") == 0;
+}
+
 static bool is_refused(const char *name, bool disable_seccomp)
 {
-	if (strncmp(name, "os/linux/seccomp-", 17) == 0)
+	if (is_seccomp(name))
 		return !disable_seccomp;
 	return strcmp(name, "os/linux/selinux-context") == 0;
+}
+
+/* {"set": ["@rkt/default-whitelist", "mount", …], "errno": "EPERM"} to the plan's input; the
+ * names stay the manifest's. */
+static int decode_seccomp(const struct s1_isolator *is, struct s1_seccomp_isolator *out,
+			  const char ***names, struct s1_err *err)
+{
+	json_t *set = json_is_object(is->value) ? json_object_get(is->value, "set") : NULL;
+	json_t *e = json_is_object(is->value) ? json_object_get(is->value, "errno") : NULL;
+	if (!json_is_array(set))
+		return s1_error(err, 0,
+				"isolator %s: value must be {\"set\": [\"NAME\", …], \"errno\": "
+				"\"E…\"}",
+				is->name);
+	if (e && !json_is_null(e) && !json_is_string(e))
+		return s1_error(err, 0, "isolator %s: errno must be a name (\"EPERM\")", is->name);
+	size_t n = json_array_size(set);
+	*names = s1_xcalloc(n ? n : 1, sizeof(**names));
+	for (size_t i = 0; i < n; i++) {
+		json_t *s = json_array_get(set, i);
+		if (!json_is_string(s) || json_string_value(s)[0] == '\0')
+			return s1_error(err, 0, "isolator %s: set item %zu is not a name", is->name,
+					i);
+		(*names)[i] = json_string_value(s);
+	}
+	*out = (struct s1_seccomp_isolator){.name = is->name,
+					    .set = *names,
+					    .n_set = n,
+					    .errno_name =
+						json_is_string(e) ? json_string_value(e) : NULL};
+	return 0;
+}
+
+/* The app's one seccomp isolator (or none: the default), compiled into iso. */
+static int parse_seccomp(const struct s1_app *app, bool disable_seccomp, struct s1_isolators *iso,
+			 struct s1_err *err)
+{
+	if (disable_seccomp)
+		return 0; /* as rkt: the isolators are not even looked at */
+	const struct s1_isolator *found = NULL;
+	for (size_t i = 0; i < app->n_isolators; i++) {
+		const struct s1_isolator *is = &app->isolators[i];
+		if (!is_app_seccomp(is->name))
+			continue;
+		if (found)
+			return s1_error(err, 0,
+					"isolators %s and %s: an app has at most one seccomp "
+					"isolator",
+					found->name, is->name);
+		found = is;
+	}
+	if (!found && seccomp_default_precompiled(&iso->seccomp)) {
+		iso->seccomp_mode = S1_SECCOMP_RETAIN;
+		return 0;
+	}
+	struct s1_seccomp_isolator si;
+	_cleanup_free_ const char **names = NULL;
+	int r;
+	if (found && (r = decode_seccomp(found, &si, &names, err)) < 0)
+		return r;
+	struct s1_seccomp_plan plan;
+	if ((r = seccomp_plan_build(found ? &si : NULL, false, &plan, err)) < 0)
+		return r;
+	iso->seccomp_mode = plan.mode;
+	iso->seccomp_errno = plan.errno_value;
+	r = seccomp_plan_compile(&plan, false, &iso->seccomp, err);
+	seccomp_plan_free(&plan);
+	return r;
 }
 
 static int parse_one(const struct s1_isolator *is, bool disable_seccomp, struct s1_isolators *iso,
@@ -138,15 +217,16 @@ static int parse_one(const struct s1_isolator *is, bool disable_seccomp, struct 
 			return s1_error(err, 0, "isolator %s: limit below 1m", n);
 		return 0;
 	}
+	if (is_app_seccomp(n))
+		return 0; /* parse_seccomp */
 	if (is_refused(n, disable_seccomp))
-		return s1_error(err, 0,
-				"isolator %s is not supported by stage1-c yet; running without it "
-				"would weaken the app's confinement%s",
-				n,
-				strncmp(n, "os/linux/seccomp-", 17) == 0
-				    ? " (--insecure-options=seccomp runs the app without it)"
-				    : "");
-	if (strncmp(n, "os/linux/seccomp-", 17) != 0)
+		return s1_error(
+		    err, 0,
+		    "isolator %s is not supported by stage1-c yet; running without it "
+		    "would weaken the app's confinement%s",
+		    n,
+		    is_seccomp(n) ? " (--insecure-options=seccomp runs the app without it)" : "");
+	if (!is_seccomp(n))
 		s1_warn("isolator %s is not applied by stage1-c", n);
 	return 0;
 }
@@ -165,13 +245,15 @@ int isolators_parse(const struct s1_app *app, const struct s1_pod_manifest *pod,
 		return s1_error(err, 0,
 				"isolators os/linux/capabilities-retain-set and "
 				"os/linux/capabilities-remove-set are mutually exclusive");
+	if ((r = parse_seccomp(app, disable_seccomp, iso, err)) < 0)
+		return r;
 	/* Pod-level isolators: only the refused kinds matter; the rest are not applied. */
 	for (size_t i = 0; pod && i < pod->n_isolators; i++) {
 		const char *n = pod->isolators[i].name;
 		if (is_refused(n, disable_seccomp))
 			return s1_error(err, 0, "pod isolator %s is not supported by stage1-c yet",
 					n);
-		if (strncmp(n, "os/linux/seccomp-", 17) != 0)
+		if (!is_seccomp(n))
 			s1_warn("pod isolator %s is not applied by stage1-c", n);
 	}
 	return 0;

@@ -29,6 +29,7 @@ enum child_step {
 	STEP_SETUID,
 	STEP_CAPS,
 	STEP_PDEATHSIG,
+	STEP_SECCOMP,
 	STEP_EXEC,
 };
 
@@ -58,6 +59,8 @@ static const char *step_name(int step)
 		return "setting the user id";
 	case STEP_PDEATHSIG:
 		return "tying the app to its leader";
+	case STEP_SECCOMP:
+		return "loading the seccomp filter";
 	default:
 		return "starting the app";
 	}
@@ -126,6 +129,12 @@ static int enter_and_exec(const struct s1_spawn *spec, pid_t leader, bool in_cgr
 		return *e = errno, STEP_PDEATHSIG;
 	if (getppid() != leader)
 		_exit(137);
+	/* Last: from here on the filter applies. Should execve fail, reporting it takes write and
+	 * exit_group; a filter that blocks those kills the child instead (status 128+SIGSYS). */
+	if (spec->confine && (r = confine_load_seccomp(spec->confine)) < 0) {
+		*e = -r;
+		return STEP_SECCOMP;
+	}
 	execve(spec->path, spec->argv, spec->envp);
 	return *e = errno, STEP_EXEC;
 }

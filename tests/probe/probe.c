@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 
 extern char **environ;
 
@@ -124,6 +125,69 @@ static void print_status_lines(void)
 	fclose(f);
 }
 
+/* The seccomp lines of /proc/self/status: "Seccomp=2" under a filter. */
+static void print_seccomp(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	if (!f) {
+		printf("seccomp=error:%s\n", strerror(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "Seccomp", 7) != 0)
+			continue;
+		char *colon = strchr(line, ':');
+		if (!colon)
+			continue;
+		*colon = '\0';
+		char *v = colon + 1;
+		v += strspn(v, " \t");
+		v[strcspn(v, "\n")] = '\0';
+		printf("%s=%s\n", line, v);
+	}
+	fclose(f);
+}
+
+/* One system call with harmless arguments: "sys:NAME=ok", or its errno's name. A call the
+ * seccomp filter kills ends the probe with SIGSYS. Only calls that change nothing here. */
+static void try_syscall(const char *name)
+{
+	long r;
+	if (strcmp(name, "getpid") == 0)
+		r = syscall(SYS_getpid);
+	else if (strcmp(name, "unshare") == 0)
+		r = syscall(SYS_unshare, 0); /* no flags: nothing is unshared */
+	else if (strcmp(name, "mount") == 0)
+		r = syscall(SYS_mount, "none", "/nonexistent/probe", "tmpfs", 0, NULL);
+	else if (strcmp(name, "umount2") == 0)
+		r = syscall(SYS_umount2, "/nonexistent/probe", 0);
+	else if (strcmp(name, "clone3") == 0)
+		r = syscall(SYS_clone3, NULL, 0); /* EINVAL where it is allowed */
+	else if (strcmp(name, "rseq") == 0)
+		r = syscall(SYS_rseq, NULL, 0, 0, 0); /* EINVAL (or EBUSY) where allowed */
+	else if (strcmp(name, "socket") == 0) {
+		r = syscall(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (r >= 0)
+			close((int)r);
+	} else {
+		printf("sys:%s=unknown-to-probe\n", name);
+		return;
+	}
+	if (r >= 0) {
+		printf("sys:%s=ok\n", name);
+		return;
+	}
+#ifdef __GLIBC__
+	const char *en = strerrorname_np(errno);
+	if (en) {
+		printf("sys:%s=%s\n", name, en);
+		return;
+	}
+#endif
+	printf("sys:%s=errno-%d\n", name, errno);
+}
+
 static void print_file(const char *key, const char *path)
 {
 	char buf[4096];
@@ -170,11 +234,10 @@ static void alloc_mib(long mib)
 
 static void usage(void)
 {
-	fprintf(
-	    stderr,
-	    "usage: probe "
-	    "[ids|fds|env|cwd|pid|ppid|caps|oom|cgroup|bind:PORT|alloc:MIB|write:PATH|read:PATH|"
-	    "exists:PATH|exit:N|kill:SIG|sleep:SECONDS|wait-signal]...\n");
+	fprintf(stderr,
+		"usage: probe "
+		"[ids|fds|env|cwd|pid|ppid|caps|seccomp|oom|cgroup|bind:PORT|alloc:MIB|write:PATH|"
+		"read:PATH|exists:PATH|sys:NAME|exit:N|kill:SIG|sleep:SECONDS|wait-signal]...\n");
 }
 
 int main(int argc, char **argv)
@@ -191,6 +254,10 @@ int main(int argc, char **argv)
 			print_ids();
 		} else if (strcmp(q, "caps") == 0) {
 			print_status_lines();
+		} else if (strcmp(q, "seccomp") == 0) {
+			print_seccomp();
+		} else if (strncmp(q, "sys:", 4) == 0) {
+			try_syscall(q + 4);
 		} else if (strcmp(q, "oom") == 0) {
 			print_file("oom_score_adj", "/proc/self/oom_score_adj");
 		} else if (strcmp(q, "cgroup") == 0) {

@@ -139,8 +139,8 @@ static void test_bad_inputs(void **state)
 	    {"[{\"name\":\"resource/memory\",\"value\":{\"limit\":\"-1Mi\"}}]", "positive"},
 	    {"[{\"name\":\"resource/memory\",\"value\":{\"limit\":\"100\"}}]", "4096 bytes"},
 	    {"[{\"name\":\"resource/cpu\",\"value\":\"1\"}]", "must be an object"},
-	    {"[{\"name\":\"os/linux/seccomp-remove-set\",\"value\":{\"set\":[\"reboot\"]}}]",
-	     "seccomp"},
+	    {"[{\"name\":\"os/linux/seccomp-remove-set\",\"value\":{\"set\":[\"reboots\"]}}]",
+	     "unknown system call \"reboots\""},
 	    {"[{\"name\":\"os/linux/selinux-context\",\"value\":{\"user\":\"u\"}}]", "selinux"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -177,6 +177,9 @@ static void test_limits_and_seccomp_opt_out(void **state)
 	assert_int_equal(iso.cpu_shares, 512);
 	assert_int_equal(iso.oom_score_adj, -500);
 	assert_true(iso.no_new_privs);
+	/* --disable-seccomp: no filter, the isolator's or the default. */
+	assert_int_equal(iso.seccomp_mode, S1_SECCOMP_OFF);
+	assert_int_equal(iso.seccomp.len, 0);
 	/* A request alone sets no limit. */
 	assert_int_equal(parse("[{\"name\":\"resource/memory\",\"value\":{\"request\":\"1Gi\"}}]",
 			       false, &iso, &err),
