@@ -1,20 +1,55 @@
-/* The app's cgroup membership, recorded by run for enter: the files the app joined through,
- * one per hierarchy ("tasks" on v1, "cgroup.procs" on v2). */
+/* Joining the app's cgroups: the files a process of the app joins through (one per hierarchy:
+ * "tasks" on v1, "cgroup.procs" on v2), opened by the leader (from the plan) or by enter (from
+ * the record run made of them, section S1_APP_CGROUPS_RECORD), and written in the child. The
+ * v2 one is also opened as a directory: the child is created in that cgroup with clone3
+ * (CLONE_INTO_CGROUP), since moving a process there waits for an RCU grace period. */
 #ifndef STAGE1C_CGROUPJOIN_H
 #define STAGE1C_CGROUPJOIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
+#include "stage1c/cgroupfs.h"
+#include "stage1c/cgroupplan.h"
 #include "stage1c/confine.h"
 #include "stage1c/error.h"
 #include "stage1c/podstate.h"
 
 #define S1_APP_CGROUPS_RECORD "app-cgroups" /* the section of the pod record */
 
-void cgroupjoin_record_add(struct s1_record *rec, char *const *procs, size_t n);
+/* Open join files into c, which holds no cgroup descriptor yet (confine_compute,
+ * confine_close_fds): the v2 "cgroup.procs" (the first one) as c->cgroup2_procs and its cgroup
+ * as c->cgroup2_dir (O_PATH), the others into c->cgroup_fds. All of them, or none (err set). */
+int cgroupjoin_open_files(const struct s1_cgroup_fs *fs, char *const *paths, size_t n,
+			  struct s1_confine *c, struct s1_err *err);
 
-/* Open every recorded file for c to join through (the v2 one as the cgroup its child is
- * created in: confine_use_cgroup2); a pod without the record has none. */
+/* The app's join files from the plan (run: for the app, for each handler). */
+int cgroupjoin_open_plan(const struct s1_cgroup_fs *fs, const struct s1_cgroup_plan *plan,
+			 struct s1_confine *c, struct s1_err *err);
+
+/* The record of the plan's join files, for enter. */
+void cgroupjoin_record_add(struct s1_record *rec, const struct s1_cgroup_plan *plan);
+
+/* enter: the recorded join files, each checked first (cgroupjoin_is_app_file: a record the app
+ * could have rewritten must not make enter write elsewhere). A pod without the record has
+ * none. */
+int cgroupjoin_open_recorded(const struct s1_cgroup_fs *fs, int podfd, struct s1_confine *c,
+			     struct s1_err *err);
+
+/* The same on the host's cgroup file systems. */
 int cgroupjoin_open_app(int podfd, struct s1_confine *c, struct s1_err *err);
+
+/* Is path the "cgroup.procs" or "tasks" file of a stage1-c pod cgroup or of its app leaf (not
+ * the leader's), on a cgroup file system? */
+bool cgroupjoin_is_app_file(const struct s1_cgroup_fs *fs, const char *path);
+
+/* In the forked child, before exec: join c's cgroups (the v2 one only when the child was not
+ * created in it: in_cgroup2 false). Async-signal-safe, no allocation; 0 or the first -errno,
+ * which the child reports through its own channel (no s1_err there). */
+int cgroupjoin_join(const struct s1_confine *c, bool in_cgroup2);
+
+/* Write "0" into each descriptor, which moves the calling process: what cgroupjoin_join does
+ * for each file. Async-signal-safe. 0 or the first -errno. */
+int cgroup_join_fds(const int *fds, size_t n);
 
 #endif

@@ -149,7 +149,7 @@ static int write_record(struct pod_ctx *c, struct s1_err *err)
 	user_record_add(&rec, &c->ids);
 	confine_record_add(&rec, &c->confine);
 	cgroup_record_add(&rec, &c->cgroups);
-	cgroupjoin_record_add(&rec, c->cgroups.app_procs, c->cgroups.n_app_procs);
+	cgroupjoin_record_add(&rec, &c->cgroups);
 	return podstate_record_commit(c->podfd, &rec, err);
 }
 
@@ -157,11 +157,7 @@ static int write_record(struct pod_ctx *c, struct s1_err *err)
  * (the app, a handler), closed once it has joined. */
 static int open_join_files(struct pod_ctx *c, struct s1_err *err)
 {
-	int r = cgroup_plan_open_app_procs(&c->cgroups, c->confine.cgroup_fds, S1_MAX_CGROUP_FDS,
-					   &c->confine.n_cgroup_fds, err);
-	if (r < 0)
-		return r;
-	return confine_use_cgroup2(&c->confine, c->cgroups.app_procs, err);
+	return cgroupjoin_open_plan(&cgroupfs_host, &c->cgroups, &c->confine, err);
 }
 
 /* The pod's cgroups (recorded already): made, announced to rkt (subcgroup, before pid), and
@@ -169,7 +165,7 @@ static int open_join_files(struct pod_ctx *c, struct s1_err *err)
 static int setup_cgroups(struct pod_ctx *c, struct s1_err *err)
 {
 	int r;
-	if ((r = cgroup_plan_apply(&c->cgroups, err)) < 0)
+	if ((r = cgroup_plan_apply(&cgroupfs_host, &c->cgroups, err)) < 0)
 		return r;
 	c->cgroups_made = true;
 	if (c->cgroups.subcgroup) {
@@ -200,9 +196,9 @@ static int start_in_app(struct pod_ctx *c, const char *path, char *const *argv, 
 /* Kill what is left in the app's cgroups. */
 static void sweep_cgroups(struct pod_ctx *c)
 {
-	int r = cgroup_kill_all(c->cgroups.dirs, c->cgroups.n_dirs, SIGKILL);
-	if (r < 0)
-		s1_warn("killing what is left in the pod's cgroups: %s", s1_strerror(-r));
+	struct s1_err kerr = {0};
+	if (cgroup_kill_all(&cgroupfs_host, c->cgroups.dirs, c->cgroups.n_dirs, SIGKILL, &kerr) < 0)
+		s1_warn("killing what is left in the pod's cgroups: %s", kerr.msg);
 }
 
 static const struct s1_event_handler *find_handler(const struct s1_app *app, const char *name)
@@ -355,8 +351,9 @@ int run_pod(const struct s1_run_args *args, struct s1_err *err)
 		/* The leader steps out; what a pre-start handler left behind is killed with the
 		 * cgroups. Whatever cannot go now stays recorded for gc. */
 		struct s1_err uerr = {0};
-		cgroup_plan_leave(&c.cgroups);
-		if (cgroup_remove(c.cgroups.dirs, c.cgroups.n_dirs, &uerr) < 0)
+		if (cgroup_plan_leave(&cgroupfs_host, &c.cgroups, &uerr) < 0)
+			s1_warn("%s", uerr.msg);
+		if (cgroup_remove(&cgroupfs_host, c.cgroups.dirs, c.cgroups.n_dirs, &uerr) < 0)
 			s1_warn("%s", uerr.msg);
 	}
 	/* Success or failure, the app's mounts go with the pod leader: nothing stays mounted. */

@@ -77,15 +77,13 @@ int stop_pod(const struct s1_stop_args *args, struct s1_err *err)
 		 * the leader is not there and records the app's status. It waits for this lock
 		 * before it starts the post-stop handler in those cgroups, and holds it from then
 		 * on: held, the app has exited and nothing of it is left to kill. */
-		char **dirs = NULL;
-		size_t n = 0;
+		struct s1_err kerr = {0};
 		lock = podstate_record_lock(podfd, true, false);
 		if (lock == -EWOULDBLOCK)
 			return 0;
-		if (cgroup_record_read(podfd, &dirs, &n) == 0) {
-			cgroup_kill_all(dirs, n, SIGKILL);
-			cgroup_record_free(dirs, n);
-		}
+		/* The app itself still gets its SIGKILL below. */
+		if (cgroup_kill_recorded(&cgroupfs_host, podfd, SIGKILL, &kerr) < 0)
+			s1_warn("%s", kerr.msg);
 	}
 	if (pid > 0) {
 		if (pid_is_app(podfd, (pid_t)pid) && kill((pid_t)pid, sig) < 0 && errno != ESRCH)
@@ -112,16 +110,7 @@ int gc_pod(const struct s1_gc_args *args, struct s1_err *err)
 	_cleanup_close_ int podfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (podfd < 0)
 		return s1_error(err, errno, "opening the pod directory");
-	char **dirs = NULL;
-	size_t n = 0;
-	r = cgroup_record_read(podfd, &dirs, &n);
-	if (r == 0) {
-		r = cgroup_remove(dirs, n, err);
-		cgroup_record_free(dirs, n);
-		if (r < 0)
-			return r;
-	} else if (r != -ENOENT) {
-		return s1_error(err, r, "reading the %s record", S1_CGROUP_RECORD);
-	}
+	if ((r = cgroup_remove_recorded(&cgroupfs_host, podfd, err)) < 0)
+		return r;
 	return mount_gc(podfd, err);
 }
