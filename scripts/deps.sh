@@ -3,7 +3,7 @@
 set -eu
 pkgs="build-essential musl-tools libjansson-dev libcap-dev libarchive-dev libcmocka-dev
       nettle-dev busybox-static bats jq appc-spec gnupg util-linux bsdutils strace
-      libseccomp-dev"
+      libseccomp-dev clang libclang-rt-14-dev"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -12,15 +12,18 @@ BUILD=${BUILD:-$PWD/build}
 export BUILD
 passed=0
 failed=0
+skipped=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 # Count TAP lines of one runner's output; a runner that dies without its plan counts as a failure.
 count() {
-	local name=$1 rc=$2 ok notok
+	local name=$1 rc=$2 ok notok skip
 	ok=$(grep -cE '^ok ' "$log")
+	skip=$(grep -ciE '^ok .*# skip' "$log")
 	notok=$(grep -cE '^not ok ' "$log")
-	passed=$((passed + ok))
+	passed=$((passed + ok - skip))
+	skipped=$((skipped + skip))
 	failed=$((failed + notok))
 	if [ "$rc" -ne 0 ] && [ "$notok" -eq 0 ]; then
 		echo "# $name exited with status $rc without a failing test: counted as one failure"
@@ -43,6 +46,13 @@ run_unit() {
 run_unit "$BUILD"/tests/test_*
 run_unit "$BUILD"/san/tests/test_*
 
+# Every fuzz harness once over its seed corpus (mk/fuzz.mk): what fuzzing found stays fixed.
+echo "# fuzz corpus replay"
+scripts/fuzz-replay.sh "$BUILD" >"$log" 2>&1
+rc=$?
+cat "$log"
+count "fuzz replay" "$rc"
+
 if [ "${E2E:-1}" != 0 ]; then
 	# Every suite with the product's static entrypoints; the pod suites (those that start pods
 	# through helpers.bash) once more with the ASan/UBSan entrypoints.
@@ -61,5 +71,5 @@ if [ "${E2E:-1}" != 0 ]; then
 	done
 fi
 
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
