@@ -144,7 +144,9 @@ kill_every_step() {
 	kill_every_step stop || failed=1
 	# --force with a daemon that left the app's process group, and a post-stop handler that
 	# waits for stop's turn on the pod's record.
-	template '{"exec": ["/bin/sh", "-c", "setsid sleep 600 & echo up; exec sleep 600"],
+	# "up" once the daemon is sleep itself, not a shell still forking it: killstep takes the
+	# pod's processes when it reads that line.
+	template '{"exec": ["/bin/sh", "-c", "setsid sleep 600 & until [ \"$(head -c 5 /proc/$!/cmdline)\" = sleep ]; do :; done; echo up; exec sleep 600"],
 	           "eventHandlers": [{"name": "post-stop", "exec": ["/bin/true"]}]}'
 	USE_READY_LINE=up kill_every_step stop-force || failed=1
 	[ "$failed" -eq 0 ]
