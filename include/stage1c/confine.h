@@ -58,12 +58,6 @@ int confine_before_setuid(const struct s1_confine *c, bool in_cgroup2);
 int confine_after_setuid(const struct s1_confine *c);
 int confine_load_seccomp(const struct s1_confine *c);
 
-/* Of the join files open in cgroup_fds (paths: their names, in the same order), the v2 one
- * ("cgroup.procs") becomes cgroup2_procs, and its cgroup is opened as cgroup2_dir: a child is
- * then created in that cgroup rather than moved into it (a move waits for an RCU grace
- * period). v1 "tasks" files stay in cgroup_fds. */
-int confine_use_cgroup2(struct s1_confine *c, char *const *paths, struct s1_err *err);
-
 /* Close the cgroup.procs descriptors (in the leader, once the app has joined). */
 void confine_close_fds(struct s1_confine *c);
 

@@ -168,23 +168,6 @@ int confine_load_seccomp(const struct s1_confine *c)
 	return seccomp_prog_load(&c->seccomp);
 }
 
-int confine_use_cgroup2(struct s1_confine *c, char *const *paths, struct s1_err *err)
-{
-	for (size_t i = 0; i < c->n_cgroup_fds; i++) {
-		const char *slash = strrchr(paths[i], '/');
-		if (!slash || strcmp(slash, "/cgroup.procs") != 0)
-			continue;
-		_cleanup_free_ char *dir = s1_xstrndup(paths[i], (size_t)(slash - paths[i]));
-		c->cgroup2_dir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (c->cgroup2_dir < 0)
-			return s1_error(err, errno, "opening cgroup %s", dir);
-		c->cgroup2_procs = c->cgroup_fds[i];
-		c->cgroup_fds[i] = c->cgroup_fds[--c->n_cgroup_fds];
-		return 0;
-	}
-	return 0;
-}
-
 void confine_close_fds(struct s1_confine *c)
 {
 	for (size_t i = 0; i < c->n_cgroup_fds; i++)
