@@ -160,9 +160,19 @@ install: $(INSTALL_TARGETS)
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
-lint:
+# Every C file of the tree (the product, the unit tests, the fuzz harnesses, the probe) is held
+# to the same format and the same static checks.
+LINT_DIRS := src include tests/unit tests/fuzz tests/probe
+.PHONY: lint-format lint-cppcheck
+lint: lint-format lint-cppcheck
+
+lint-format:
+	clang-format --dry-run --Werror $$(git ls-files --cached --others --exclude-standard \
+		$(foreach d,$(LINT_DIRS),'$(d)/*.[ch]'))
+
+lint-cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-		--inline-suppr -Iinclude -D_GNU_SOURCE --std=c11 src tests/unit tests/probe
+		--inline-suppr -Iinclude -D_GNU_SOURCE --std=c11 $(LINT_DIRS)
 
 clean:
 	rm -rf $(BUILD) $(CLEAN_FILES)

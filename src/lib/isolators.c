@@ -77,15 +77,18 @@ static int parse_int(const char *name, json_t *value, long long min, long long m
 	return 0;
 }
 
+/* Every seccomp isolator's name starts so, those rkt knows and any later ones. */
+#define SECCOMP_ISOLATOR_PREFIX "os/linux/seccomp-"
+
 static bool is_seccomp(const char *name)
 {
-	return strncmp(name, "os/linux/seccomp-", 17) == 0;
+	return s1_str_has_prefix(name, SECCOMP_ISOLATOR_PREFIX);
 }
 
 static bool is_app_seccomp(const char *name)
 {
-	return strcmp(name, "os/linux/seccomp-retain-set") == 0 ||
-	       strcmp(name, "os/linux/seccomp-remove-set") == 0;
+	return strcmp(name, SECCOMP_ISOLATOR_PREFIX "retain-set") == 0 ||
+	       strcmp(name, SECCOMP_ISOLATOR_PREFIX "remove-set") == 0;
 }
 
 static bool is_refused(const char *name, bool disable_seccomp)

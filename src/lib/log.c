@@ -23,7 +23,7 @@ bool s1_log_debug_enabled(void)
 	return log_debug;
 }
 
-static void vlog(const char *tag, const char *fmt, va_list ap)
+static __attribute__((format(printf, 2, 0))) void vlog(const char *tag, const char *fmt, va_list ap)
 {
 	/* Built in one buffer and written in one call, so lines from the leader and the app's
 	 * child never interleave mid-line. */

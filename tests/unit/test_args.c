@@ -7,16 +7,12 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "stage1c/args.h"
 #include "stage1c/util.h"
 
 #define UUID "6f2c1b2e-0d1f-4c3a-9e7b-123456789abc"
-
-#define assert_contains(hay, needle)                                                               \
-	do {                                                                                       \
-		if (!strstr((hay), (needle)))                                                      \
-			fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle));               \
-	} while (0)
 
 /* args_parse_run over "run" and the NULL-terminated words. Every parsed string points at one
  * of the (static) literals, so they outlive the local argv. */

@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "stage1c/cgroupparse.h"
 #include "stage1c/cgroupplan.h"
 #include "stage1c/util.h"
@@ -22,12 +24,6 @@
 #define UUID "6f2c1c4e-93a5-4b8e-8d9f-0123456789ab"
 #define POD "stage1-c-" UUID
 #define MEMCG "/process_api/fc47f07eabc527c0c4ba637bcb5fb9e6"
-
-#define assert_contains(hay, needle)                                                               \
-	do {                                                                                       \
-		if (!strstr((hay), (needle)))                                                      \
-			fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle));               \
-	} while (0)
 
 /* This machine's /proc/self/mountinfo (hybrid), a few other lines kept around them. */
 #define MI_HEAD                                                                                    \

@@ -9,30 +9,13 @@
 
 #include <cmocka.h>
 
+#include "isolators_parse.h"
+
 #include "stage1c/confine.h"
 #include "stage1c/isolators.h"
 #include "stage1c/manifest.h"
 
 #define BIT(c) (1ULL << (c))
-
-/* Parse an app section holding the given isolators JSON array into iso. */
-static int parse(const char *isolators_json, bool disable_seccomp, struct s1_isolators *iso,
-		 struct s1_err *err)
-{
-	char text[4096];
-	snprintf(
-	    text, sizeof(text),
-	    "{\"acKind\":\"ImageManifest\",\"acVersion\":\"0.8.11\",\"name\":\"example.com/a\","
-	    "\"app\":{\"exec\":[\"/a\"],\"user\":\"0\",\"group\":\"0\",\"isolators\":%s}}",
-	    isolators_json);
-	struct s1_image_manifest im;
-	int r = manifest_image_parse(text, strlen(text), &im, err);
-	if (r < 0)
-		return r;
-	r = isolators_parse(&im.app, NULL, disable_seccomp, iso, err);
-	manifest_image_free(&im);
-	return r;
-}
 
 static void test_default_set(void **state)
 {
@@ -52,7 +35,7 @@ static void test_no_isolator(void **state)
 	struct s1_isolators iso;
 	struct s1_err err = {0};
 	struct s1_confine c;
-	assert_int_equal(parse("[]", false, &iso, &err), 0);
+	assert_int_equal(tu_parse_isolators("[]", false, &iso, &err), 0);
 	confine_compute(&iso, false, 0, &c);
 	assert_int_equal(c.bounding, confine_default_caps());
 	assert_int_equal(c.granted, confine_default_caps());
@@ -70,10 +53,11 @@ static void test_retain_set(void **state)
 	struct s1_isolators iso;
 	struct s1_err err = {0};
 	struct s1_confine c;
-	assert_int_equal(parse("[{\"name\":\"os/linux/capabilities-retain-set\",\"value\":{\"set\":"
+	assert_int_equal(
+	    tu_parse_isolators("[{\"name\":\"os/linux/capabilities-retain-set\",\"value\":{\"set\":"
 			       "[\"CAP_NET_BIND_SERVICE\",\"CAP_SYS_ADMIN\"]}}]",
 			       false, &iso, &err),
-			 0);
+	    0);
 	confine_compute(&iso, false, 0, &c);
 	assert_int_equal(c.bounding, BIT(CAP_NET_BIND_SERVICE) | BIT(CAP_SYS_ADMIN));
 	assert_int_equal(c.granted, c.bounding);
@@ -88,10 +72,11 @@ static void test_remove_set(void **state)
 	struct s1_isolators iso;
 	struct s1_err err = {0};
 	struct s1_confine c;
-	assert_int_equal(parse("[{\"name\":\"os/linux/capabilities-remove-set\",\"value\":{\"set\":"
+	assert_int_equal(
+	    tu_parse_isolators("[{\"name\":\"os/linux/capabilities-remove-set\",\"value\":{\"set\":"
 			       "[\"CAP_NET_RAW\",\"CAP_SYS_ADMIN\"]}}]",
 			       false, &iso, &err),
-			 0);
+	    0);
 	confine_compute(&iso, false, 0, &c);
 	assert_int_equal(c.bounding, confine_default_caps() & ~BIT(CAP_NET_RAW));
 	confine_compute(&iso, false, 1000, &c);
@@ -105,10 +90,11 @@ static void test_disable_restriction(void **state)
 	struct s1_isolators iso;
 	struct s1_err err = {0};
 	struct s1_confine c;
-	assert_int_equal(parse("[{\"name\":\"os/linux/capabilities-retain-set\",\"value\":{\"set\":"
+	assert_int_equal(
+	    tu_parse_isolators("[{\"name\":\"os/linux/capabilities-retain-set\",\"value\":{\"set\":"
 			       "[\"CAP_CHOWN\"]}}]",
 			       false, &iso, &err),
-			 0);
+	    0);
 	confine_compute(&iso, true, 0, &c);
 	assert_true(c.keep_caps);
 }
@@ -146,7 +132,7 @@ static void test_bad_inputs(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct s1_isolators iso;
 		struct s1_err err = {0};
-		if (parse(cases[i].json, false, &iso, &err) >= 0)
+		if (tu_parse_isolators(cases[i].json, false, &iso, &err) >= 0)
 			fail_msg("accepted: %s", cases[i].json);
 		if (!strstr(err.msg, cases[i].message))
 			fail_msg("%s: message \"%s\" lacks \"%s\"", cases[i].json, err.msg,
@@ -160,15 +146,16 @@ static void test_limits_and_seccomp_opt_out(void **state)
 	struct s1_isolators iso;
 	struct s1_err err = {0};
 	assert_int_equal(
-	    parse("[{\"name\":\"resource/"
-		  "memory\",\"value\":{\"request\":\"32Mi\",\"limit\":\"64M\"}},"
-		  "{\"name\":\"resource/cpu\",\"value\":{\"request\":\"250m\",\"limit\":\"1.5\"}},"
-		  "{\"name\":\"os/linux/cpu-shares\",\"value\":512},"
-		  "{\"name\":\"os/linux/oom-score-adj\",\"value\":-500},"
-		  "{\"name\":\"os/linux/no-new-privileges\",\"value\":true},"
-		  "{\"name\":\"os/linux/seccomp-retain-set\",\"value\":{\"set\":[\"@rkt/"
-		  "default-whitelist\"]}}]",
-		  true, &iso, &err),
+	    tu_parse_isolators(
+		"[{\"name\":\"resource/"
+		"memory\",\"value\":{\"request\":\"32Mi\",\"limit\":\"64M\"}},"
+		"{\"name\":\"resource/cpu\",\"value\":{\"request\":\"250m\",\"limit\":\"1.5\"}},"
+		"{\"name\":\"os/linux/cpu-shares\",\"value\":512},"
+		"{\"name\":\"os/linux/oom-score-adj\",\"value\":-500},"
+		"{\"name\":\"os/linux/no-new-privileges\",\"value\":true},"
+		"{\"name\":\"os/linux/seccomp-retain-set\",\"value\":{\"set\":[\"@rkt/"
+		"default-whitelist\"]}}]",
+		true, &iso, &err),
 	    0);
 	assert_true(iso.has_memory_limit);
 	assert_int_equal(iso.memory_limit_bytes, 64000000);
@@ -181,9 +168,10 @@ static void test_limits_and_seccomp_opt_out(void **state)
 	assert_int_equal(iso.seccomp_mode, S1_SECCOMP_OFF);
 	assert_int_equal(iso.seccomp.len, 0);
 	/* A request alone sets no limit. */
-	assert_int_equal(parse("[{\"name\":\"resource/memory\",\"value\":{\"request\":\"1Gi\"}}]",
+	assert_int_equal(
+	    tu_parse_isolators("[{\"name\":\"resource/memory\",\"value\":{\"request\":\"1Gi\"}}]",
 			       false, &iso, &err),
-			 0);
+	    0);
 	assert_false(iso.has_memory_limit);
 }
 

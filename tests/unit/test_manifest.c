@@ -9,14 +9,10 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "stage1c/manifest.h"
 #include "stage1c/util.h"
-
-#define assert_contains(hay, needle)                                                               \
-	do {                                                                                       \
-		if (!strstr((hay), (needle)))                                                      \
-			fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle));               \
-	} while (0)
 
 /* The example files of /work/shared/examples (written by rkt 1.30), embedded so that the test
  * does not depend on anything outside the repository. */
@@ -67,16 +63,6 @@ static const char EX_STAGE1_MANIFEST_GO_FLY[] =
     ".com/rkt/stage1/enter\",\"value\":\"/enter\"},{\"name\":\"coreos.com/rkt/stage1/gc\""
     ",\"value\":\"/gc\"},{\"name\":\"coreos.com/rkt/stage1/stop\",\"value\":\"/stop\"},{"
     "\"name\":\"coreos.com/rkt/stage1/interface-version\",\"value\":\"5\"}]}";
-
-/* Test JSON is written with single quotes for readability; this turns them into double ones. */
-static char *js(const char *s)
-{
-	char *out = s1_xstrdup(s);
-	for (char *p = out; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	return out;
-}
 
 #define IMG "'image':{'name':'example.com/busybox','id':'sha512-abc'}"
 #define APP_SECTION "'app':{'exec':['/bin/sh'],'user':'0','group':'0'}"

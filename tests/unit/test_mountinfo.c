@@ -10,14 +10,10 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "stage1c/mountinfo.h"
 #include "stage1c/util.h"
-
-#define assert_contains(hay, needle)                                                               \
-	do {                                                                                       \
-		if (!strstr((hay), (needle)))                                                      \
-			fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle));               \
-	} while (0)
 
 static void parse_ok(const char *text, struct s1_mountinfo *mi)
 {

@@ -10,25 +10,11 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "stage1c/manifest.h"
 #include "stage1c/mountplan.h"
 #include "stage1c/util.h"
-
-#define assert_contains(hay, needle)                                                               \
-	do {                                                                                       \
-		if (!strstr((hay), (needle)))                                                      \
-			fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle));               \
-	} while (0)
-
-/* Test JSON is written with single quotes for readability. */
-static char *js(const char *s)
-{
-	char *out = s1_xstrdup(s);
-	for (char *p = out; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	return out;
-}
 
 #define IMG "'image':{'name':'example.com/x','id':'sha512-abc'}"
 #define APP "'exec':['/bin/sh'],'user':'0','group':'0'"

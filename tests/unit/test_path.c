@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "no_openat2.h"
 
 #include "stage1c/path.h"
@@ -36,61 +38,30 @@ struct fixture {
 	int rootfd[1];
 };
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void mk_dir(const char *root, const char *rel)
-{
-	_cleanup_free_ char *p = s1_xasprintf("%s/%s", root, rel);
-	if (mkdir(p, 0755) < 0)
-		fail_msg("mkdir %s: %m", p);
-}
-
-static void mk_file(const char *root, const char *rel, const char *content, mode_t mode)
-{
-	_cleanup_free_ char *p = s1_xasprintf("%s/%s", root, rel);
-	int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	if (fd < 0)
-		fail_msg("create %s: %m", p);
-	assert_int_equal(s1_write_all(fd, content, strlen(content)), 0);
-	close(fd);
-}
-
-static void mk_link(const char *root, const char *rel, const char *target)
-{
-	_cleanup_free_ char *p = s1_xasprintf("%s/%s", root, rel);
-	if (symlink(target, p) < 0)
-		fail_msg("symlink %s: %m", p);
-}
-
 static void build_tree(const char *r)
 {
-	mk_dir(r, "b");
-	mk_file(r, "b/file", "in-root", 0644);
-	mk_file(r, "file", "top", 0644);
-	mk_dir(r, "etc");
-	mk_file(r, "etc/passwd", "root:x:0:0::/root:/bin/sh\n", 0644);
-	mk_link(r, "a", "/b");			   /* absolute: means <root>/b */
-	mk_link(r, "dir_link", "b");		   /* relative */
-	mk_link(r, "up", "../../../../etc");	   /* climbs above the root: clamps */
-	mk_link(r, "host_etc", "/etc");		   /* absolute to a host path: stays in */
-	mk_link(r, "escape_abs", "/../../../etc"); /* both at once */
-	mk_link(r, "dotdot", "..");
-	mk_link(r, "loop1", "loop2");
-	mk_link(r, "loop2", "loop1");
-	mk_link(r, "self", "self");
-	mk_link(r, "dangling", HOST_CANARY);
-	mk_link(r, "dangling_rel", "../../../../.." HOST_CANARY);
-	mk_link(r, "abs_file", "/b/file");
-	mk_link(r, "fslash", "b/file/"); /* a trailing slash in the target: must be a directory */
-	mk_link(r, "c1", "c2");
-	mk_link(r, "c2", "/c3");
-	mk_link(r, "c3", "dir_link/");
+	tu_mk_dir(r, "b");
+	tu_mk_file(r, "b/file", "in-root", 0644);
+	tu_mk_file(r, "file", "top", 0644);
+	tu_mk_dir(r, "etc");
+	tu_mk_file(r, "etc/passwd", "root:x:0:0::/root:/bin/sh\n", 0644);
+	tu_mk_link(r, "a", "/b");		      /* absolute: means <root>/b */
+	tu_mk_link(r, "dir_link", "b");		      /* relative */
+	tu_mk_link(r, "up", "../../../../etc");	      /* climbs above the root: clamps */
+	tu_mk_link(r, "host_etc", "/etc");	      /* absolute to a host path: stays in */
+	tu_mk_link(r, "escape_abs", "/../../../etc"); /* both at once */
+	tu_mk_link(r, "dotdot", "..");
+	tu_mk_link(r, "loop1", "loop2");
+	tu_mk_link(r, "loop2", "loop1");
+	tu_mk_link(r, "self", "self");
+	tu_mk_link(r, "dangling", HOST_CANARY);
+	tu_mk_link(r, "dangling_rel", "../../../../.." HOST_CANARY);
+	tu_mk_link(r, "abs_file", "/b/file");
+	tu_mk_link(r, "fslash",
+		   "b/file/"); /* a trailing slash in the target: must be a directory */
+	tu_mk_link(r, "c1", "c2");
+	tu_mk_link(r, "c2", "/c3");
+	tu_mk_link(r, "c3", "dir_link/");
 	/* 40 links in a row resolve (the kernel's limit); 41 do not. */
 	for (int i = 1; i <= 41; i++) {
 		char name[16], target[16];
@@ -99,7 +70,7 @@ static void build_tree(const char *r)
 			snprintf(target, sizeof(target), "b");
 		else
 			snprintf(target, sizeof(target), "l%d", i + 1);
-		mk_link(r, name, target);
+		tu_mk_link(r, name, target);
 	}
 }
 
@@ -128,7 +99,7 @@ static int teardown(void **state)
 		close(f->rootfd[0]);
 	free(f->root[0]);
 	if (f->created)
-		nftw(f->base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		tu_rm_tree(f->base);
 	free(f);
 	return 0;
 }

@@ -9,14 +9,10 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "stage1c/quantity.h"
 #include "stage1c/util.h"
-
-#define assert_contains(hay, needle)                                                               \
-	do {                                                                                       \
-		if (!strstr((hay), (needle)))                                                      \
-			fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle));               \
-	} while (0)
 
 #define SENTINEL ((int64_t)0x5a5a5a5a5a5a5a5a)
 
