@@ -1,44 +1,31 @@
-# The benchmark (issue 6): what stage1-c's own work costs, as ratios against a bare
-# chroot-and-exec measured in the same run. Not a test: nothing in it can fail on a time.
-#   make bench      build the helpers, run scripts/bench/bench.sh (as root, ~1-3 minutes)
-# Honoured (environment): BENCH_RUNS (50), BENCH_ENTER_RUNS, BENCH_STOP_RUNS (20),
-# BENCH_MEM_RUNS (5), BENCH_SCALE_SEQ (100), BENCH_SCALE_PAR (20), BENCH_TMPDIR (/tmp: where the
-# pods live), BENCH_TMPFS=1 (pods on a tmpfs of their own), BENCH_STRACE=1 (strace -c -f too).
-# Results: a table on stdout, $(BUILD)/bench/results.json, results.csv and samples.csv.
+# The benchmark (issue 13): stage1-c's start-up against the floor of any fly stage1 (a run that
+# binds the volume, chroots and execs), on pods rendered as rkt 1.30 renders them, alternating in
+# one run. Not a test: nothing in it can fail on a time.
+#   make bench      build the helpers, run scripts/bench/bench.sh (as root, a few minutes)
+# Honoured (environment): BENCH_RUNS (30), BENCH_ENTER_RUNS, BENCH_STOP_RUNS (10),
+# BENCH_DEBUG_RUNS (15), BENCH_MEM_RUNS (5), BENCH_SCALE_SEQ (100), BENCH_SCALE_PAR (20),
+# BENCH_DISK_DIR (/var/tmp: where the on-disk data dir lives), BENCH_DISK=0 (tmpfs only),
+# BENCH_NO_OVERLAY=1 (pods rendered as copies).
+# Results: a table on stdout, $(BUILD)/bench/results.csv and samples.csv.
 
 BENCH_DIR := $(BUILD)/bench
-# Static: the stamp app and the baseline run inside chroots of a bare image.
 BENCH_HELPERS := $(addprefix $(BENCH_DIR)/,launch stamp baseline)
-# run and enter without their re-execution from a sealed memfd copy, to tell what it costs.
-BENCH_SEALLESS := $(addprefix $(BENCH_DIR)/sealless/,$(filter run enter,$(ENTRYPOINTS)))
 
 .PHONY: bench
 
+# Static: the stamp app runs inside chroots of a bare image.
 $(BENCH_DIR)/launch $(BENCH_DIR)/stamp: $(BENCH_DIR)/%: scripts/bench/%.c
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(S1_CPPFLAGS) $(S1_CFLAGS) -O2 -static -o $@ $<
 
-# Built with the entrypoints' compiler and C library: the baseline pays the same C start-up
-# as they do, and no more.
+# The floor's run entrypoint, built with the entrypoints' compiler and C library: it pays the
+# same C start-up as they do, and no more.
 $(BENCH_DIR)/baseline: scripts/bench/baseline.c $(STATIC_DEPS)
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(STATIC_CC) $(S1_CPPFLAGS) $(STATIC_CPPFLAGS) $(S1_CFLAGS) -O2 -static -o $@ $<
+	$(Q)$(STATIC_CC) $(S1_CPPFLAGS) $(STATIC_CPPFLAGS) $(S1_CFLAGS) -O2 -static -s -o $@ $<
 
-$(BENCH_DIR)/noselfexec.o: scripts/bench/noselfexec.c $(STATIC_DEPS)
-	$(call say,CC,$@)
-	@mkdir -p $(dir $@)
-	$(Q)$(STATIC_CC) $(S1_CPPFLAGS) $(STATIC_CPPFLAGS) $(S1_CFLAGS) $(CFLAGS) -c -o $@ $<
-
-# Linked exactly as the product entrypoint, with selfexec_sealed() replaced by a no-op.
-$(BENCH_DIR)/sealless/%: $(BUILD)/static/src/%/main.o $(BENCH_DIR)/noselfexec.o $(STATIC_LIB) \
-			 $(STATIC_COMPAT)
-	$(call say,LD,$@)
-	@mkdir -p $(dir $@)
-	$(Q)$(STATIC_CC) $(CFLAGS) $(LDFLAGS) -static -s -Wl,--wrap=selfexec_sealed -o $@ $^ \
-		$(STATIC_LIBS)
-
-bench: $(BINS) $(BENCH_HELPERS) $(BENCH_SEALLESS)
+bench: $(BINS) $(BENCH_HELPERS)
 	$(Q)BUILD=$(abspath $(BUILD)) BENCH_ACI=$(abspath $(or $(ACI),stage1-c.aci)) \
 		scripts/bench/bench.sh

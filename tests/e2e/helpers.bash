@@ -61,7 +61,8 @@ common_teardown_pods() {
 		}
 	done
 	local left failed=0
-	left=$(mounts_below "$DATA")
+	# The overlays stage0 rendered the pods with stay until gc, as rkt's do.
+	left=$(stage1_mounts_below "$DATA")
 	if [ "${EXPECT_LEFTOVER_MOUNTS:-0}" = 0 ] && [ -n "$left" ]; then
 		printf '%s\n' "$left" >&2
 		echo "teardown: mount(s) left under $DATA" >&2
@@ -169,8 +170,40 @@ pod_status() {
 	"$STAGE0" status --dir "$DATA" "$UUID"
 }
 
+# mounts_under PREFIX: how many mounts stage1 has at or below PREFIX (a path, or a path and
+# "/"), not counting the overlays the test stage0 rendered the pods with.
 mounts_under() {
-	grep -c " $1" /proc/self/mountinfo || true
+	local n=0 line
+	while IFS= read -r line; do
+		[ -n "$line" ] && n=$((n + 1))
+	done < <(stage1_mounts_below "${1%/}")
+	echo "$n"
+}
+
+# stage1_mounts_below DIR: mounts_below DIR (nscheck.bash) without stage0's own overlays: an
+# overlay mounted at a pod's stage1/rootfs or at an app's rootfs below it, and not stacked on
+# another mount at the same point (run's bind of the app's rootfs onto itself is, and counts).
+stage1_mounts_below() {
+	local id parent dev root mp rest fstype
+	local -A point_of=()
+	local lines=()
+	while read -r id parent dev root mp rest; do
+		point_of[$id]=$mp
+		if [ "$mp" = "$1" ] || [[ $mp == "$1"/* ]]; then
+			lines+=("$id $parent $dev $root $mp $rest")
+		fi
+	done </proc/self/mountinfo
+	local l
+	for l in "${lines[@]}"; do
+		read -r id parent dev root mp rest <<<"$l"
+		fstype=${rest#* - }
+		fstype=${fstype%% *}
+		if [ "$fstype" = overlay ] && [ "${point_of[$parent]:-}" != "$mp" ] &&
+			[[ $mp == */pods/*/stage1/rootfs || $mp == */pods/*/stage1/rootfs/opt/stage2/*/rootfs ]]; then
+			continue
+		fi
+		echo "$l"
+	done
 }
 
 # assert_one_line_error TEXT: stderr is exactly one line, prefixed "run:", containing TEXT.
