@@ -1,4 +1,4 @@
-/* The pod's cgroups after run: recorded (section S1_CGROUP_RECORD of the pod record, written
+/* The pod's cgroups after run: recorded (section S1_REC_CGROUPS of the pod record, written
  * before any of them exists), their processes signalled (stop --force, run's sweep after the
  * app) and the directories removed (gc, run's failure path). A record line names a pod cgroup
  * or one of its leaves (cgroup_dir_kind) on a cgroup file system, or the whole record is
@@ -11,9 +11,7 @@
 #include "stage1c/cgroupfs.h"
 #include "stage1c/cgroupplan.h"
 #include "stage1c/error.h"
-#include "stage1c/podstate.h"
-
-#define S1_CGROUP_RECORD "cgroups" /* the section of the pod record (podstate.h) */
+#include "stage1c/record.h"
 
 /* One absolute path per line: every directory of the plan. */
 void cgroup_record_add(struct s1_record *rec, const struct s1_cgroup_plan *plan);
@@ -29,6 +27,11 @@ void cgroup_record_free(char **dirs, size_t n);
  * -errno. */
 int cgroup_kill_all(const struct s1_cgroup_fs *fs, char *const *dirs, size_t n, int sig,
 		    struct s1_err *err);
+
+/* The same for the cgroups of join files (cgroupjoin.h: ".../tasks", ".../cgroup.procs"), an
+ * app's: run's sweeps after an app and its handler, stop --force. */
+int cgroup_kill_joined(const struct s1_cgroup_fs *fs, char *const *files, size_t n, int sig,
+		       struct s1_err *err);
 
 /* gc: SIGKILL every process left in dirs (the leader's leaf included), wait up to ~2 s for
  * them to go, then remove the directories deepest first, with any sub-cgroup below them. A

@@ -1,6 +1,6 @@
 /* Joining the app's cgroups: the files a process of the app joins through (one per hierarchy:
  * "tasks" on v1, "cgroup.procs" on v2), opened by the leader (from the plan) or by enter (from
- * the record run made of them, section S1_APP_CGROUPS_RECORD), and written in the child. The
+ * the record run made of them, section S1_REC_APP_CGROUPS), and written in the child. The
  * v2 one is also opened as a directory: the child is created in that cgroup with clone3
  * (CLONE_INTO_CGROUP), since moving a process there waits for an RCU grace period. */
 #ifndef STAGE1C_CGROUPJOIN_H
@@ -13,9 +13,7 @@
 #include "stage1c/cgroupplan.h"
 #include "stage1c/confine.h"
 #include "stage1c/error.h"
-#include "stage1c/podstate.h"
-
-#define S1_APP_CGROUPS_RECORD "app-cgroups" /* the section of the pod record */
+#include "stage1c/record.h"
 
 /* Open join files into c, which holds no cgroup descriptor yet (confine_compute,
  * confine_close_fds): the v2 "cgroup.procs" (the first one) as c->cgroup2_procs and its cgroup
@@ -23,21 +21,22 @@
 int cgroupjoin_open_files(const struct s1_cgroup_fs *fs, char *const *paths, size_t n,
 			  struct s1_confine *c, struct s1_err *err);
 
-/* The app's join files from the plan (run: for the app, for each handler). */
+/* The join files of the plan's app number app (run: for the app, for each of its handlers). */
 int cgroupjoin_open_plan(const struct s1_cgroup_fs *fs, const struct s1_cgroup_plan *plan,
-			 struct s1_confine *c, struct s1_err *err);
+			 size_t app, struct s1_confine *c, struct s1_err *err);
 
-/* The record of the plan's join files, for enter. */
-void cgroupjoin_record_add(struct s1_record *rec, const struct s1_cgroup_plan *plan);
+/* The record of those join files (in the app's part of the record), for enter and stop. */
+void cgroupjoin_record_add(struct s1_record *rec, const struct s1_cgroup_plan *plan, size_t app);
 
-/* enter: the recorded join files, each checked first (cgroupjoin_is_app_file: a record the app
- * could have rewritten must not make enter write elsewhere). A pod without the record has
- * none. */
-int cgroupjoin_open_recorded(const struct s1_cgroup_fs *fs, int podfd, struct s1_confine *c,
-			     struct s1_err *err);
+/* enter: app's recorded join files (app NULL: every app's), each checked first
+ * (cgroupjoin_is_app_file: a record the app could have rewritten must not make enter write
+ * elsewhere). A pod without the record has none. */
+int cgroupjoin_open_recorded(const struct s1_cgroup_fs *fs, const struct s1_record *rec,
+			     const char *app, struct s1_confine *c, struct s1_err *err);
 
 /* The same on the host's cgroup file systems. */
-int cgroupjoin_open_app(int podfd, struct s1_confine *c, struct s1_err *err);
+int cgroupjoin_open_app(const struct s1_record *rec, const char *app, struct s1_confine *c,
+			struct s1_err *err);
 
 /* Is path the "cgroup.procs" or "tasks" file of a stage1-c pod cgroup or of its app leaf (not
  * the leader's), on a cgroup file system? */

@@ -25,6 +25,8 @@
 #define S1_CGROUP_CPU_PERIOD_US 100000
 #define S1_CGROUP_MIN_QUOTA_US 1000 /* the kernel refuses a smaller CFS quota */
 
+#define S1_CGROUP_MAX_APPS 64
+
 struct s1_cgroup_limits {
 	bool has_memory;
 	int64_t memory_bytes;
@@ -32,6 +34,12 @@ struct s1_cgroup_limits {
 	int64_t cpu_milli;
 	bool has_shares;
 	int64_t shares; /* 2..262144 */
+};
+
+/* An app of the pod and its limits. */
+struct s1_cgroup_app {
+	const char *name; /* an ACName; may be NULL for a pod's only app */
+	struct s1_cgroup_limits lim;
 };
 
 /* What the host has (not what the plan uses). */
@@ -65,9 +73,12 @@ struct s1_cgroup_plan {
 	size_t n_ops;
 	char **dirs; /* every directory created, parents first: what the record lists */
 	size_t n_dirs;
-	char **app_procs; /* the files the app joins through, one per hierarchy: "tasks" on v1
-			   * (no threadgroup lock: no RCU grace period), "cgroup.procs" on v2 */
+	char **app_procs; /* the files the apps join through, one per hierarchy: "tasks" on v1
+			   * (no threadgroup lock: no RCU grace period), "cgroup.procs" on v2;
+			   * app i's are app_procs[app_first[i] .. app_first[i + 1]) */
 	size_t n_app_procs;
+	size_t *app_first; /* n_apps + 1 entries */
+	size_t n_apps;
 	char *subcgroup; /* the pod's cgroup below the root of its v2 tree (else name=systemd),
 			  * without a leading slash, as rkt's API service reads it; may be NULL */
 };
@@ -75,10 +86,17 @@ struct s1_cgroup_plan {
 /* v2's cpu.weight for v1 cpu shares (2..262144 -> 1..10000), as systemd and runc convert. */
 int64_t cgroup_shares_to_weight(int64_t shares);
 
-/* The plan for pod_name ("stage1-c-<UUID>") under limits (NULL: none). A limit whose
- * controller no hierarchy offers is an error; on v2 whether a controller can be had is only
- * known to apply (REQUIRE ops, which come first). Pure: no file access. On error the plan is
- * empty. */
+/* The plan for pod_name ("stage1-c-<UUID>") of apps (1 to S1_CGROUP_MAX_APPS, each with its
+ * limits, in the pod manifest's order). Each app gets a cgroup of its own below the pod's:
+ * "app" for a pod's only app, "app-NAME" for each of several (in v1 hierarchies the pod's only
+ * app uses the pod cgroup itself). A limit whose controller no hierarchy offers is an error; on
+ * v2 whether a controller can be had is only known to apply (REQUIRE ops, which come first).
+ * Pure: no file access. On error the plan is empty. */
+int cgroup_plan_for_apps(const struct s1_cgroup_hiers *h, const char *pod_name,
+			 const struct s1_cgroup_app *apps, size_t n_apps,
+			 struct s1_cgroup_plan *plan, struct s1_err *err);
+
+/* The same for a pod of one app under limits (NULL: none). */
 int cgroup_plan_from_hiers(const struct s1_cgroup_hiers *h, const char *pod_name,
 			   const struct s1_cgroup_limits *lim, struct s1_cgroup_plan *plan,
 			   struct s1_err *err);
@@ -88,8 +106,8 @@ int cgroup_plan_build(const char *mountinfo, const char *self_cgroup, const char
 		      const struct s1_cgroup_limits *lim, struct s1_cgroup_plan *plan,
 		      struct s1_err *err);
 
-/* The same from this process's hierarchies (cgroup_hiers_read). */
-int cgroup_plan_build_current(const char *pod_name, const struct s1_cgroup_limits *lim,
+/* The same from this process's hierarchies (cgroup_hiers_read), for apps. */
+int cgroup_plan_build_current(const char *pod_name, const struct s1_cgroup_app *apps, size_t n_apps,
 			      struct s1_cgroup_plan *plan, struct s1_err *err);
 
 void cgroup_plan_free(struct s1_cgroup_plan *plan);

@@ -11,7 +11,7 @@
 
 #include "stage1c/error.h"
 #include "stage1c/isolators.h"
-#include "stage1c/podstate.h"
+#include "stage1c/record.h"
 #include "stage1c/seccomp.h"
 
 #define S1_MAX_CGROUP_FDS 16
@@ -65,6 +65,7 @@ void confine_close_fds(struct s1_confine *c);
  * it compiled in "seccomp"), so that enter gives the very same to the commands it runs in the
  * pod. */
 void confine_record_add(struct s1_record *rec, const struct s1_confine *c);
-int confine_record_read(int podfd, struct s1_confine *c, struct s1_err *err);
+int confine_record_read(const struct s1_record *rec, const char *app, struct s1_confine *c,
+			struct s1_err *err);
 
 #endif

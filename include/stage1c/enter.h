@@ -14,14 +14,9 @@ struct s1_enter_args {
 	char **cmd; /* NULL-terminated, points into argv */
 };
 
-extern const char enter_usage[];
-
-/* enter --pid=PID --appname=APP -- CMD [ARGS...] */
-int enter_parse_args(int argc, char **argv, struct s1_enter_args *args, struct s1_err *err);
-
-/* Check that PID is app APP of the pod in the current directory, then run CMD inside it and
- * wait for it. Returns CMD's exit code (128+signal when a signal ended it), or <0 with err set
- * when CMD could not be started. */
+/* Check that PID is a process of the apps of the pod in the current directory, then run CMD
+ * inside app APP and wait for it. Returns CMD's exit code (128+signal when a signal ended it), or
+ * <0 with err set when CMD could not be started. */
 int enter_pod(const struct s1_enter_args *args, struct s1_err *err);
 
 #endif

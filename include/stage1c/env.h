@@ -8,9 +8,12 @@
 #include "stage1c/manifest.h"
 
 /* Build a NULL-terminated "NAME=value" array: the manifest's variables, then the defaults
- * (PATH, SHELL, USER, LOGNAME, HOME) where unset, AC_APP_NAME and container. Nothing comes
- * from the caller's environment. */
-char **env_build(const struct s1_app *app, const char *app_name);
+ * (PATH, SHELL, USER, LOGNAME, HOME) where unset, AC_APP_NAME, AC_METADATA_URL (when
+ * metadata_url is given) and container. Nothing comes from the caller's environment. */
+char **env_build(const struct s1_app *app, const char *app_name, const char *metadata_url);
+
+/* Set name to value in *envp (built by env_build or env_parse), replacing it where set. */
+void env_set(char ***envp, const char *name, const char *value);
 
 /* The value of name in envp, or NULL. */
 const char *env_get(char *const *envp, const char *name);

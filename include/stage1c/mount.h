@@ -1,4 +1,5 @@
-/* Applying a mount plan to the app's rootfs, and undoing it. */
+/* Applying a mount plan to the app's rootfs, and undoing it (mount.c); gc's detaching of what
+ * run left (mountgc.c). */
 #ifndef STAGE1C_MOUNT_H
 #define STAGE1C_MOUNT_H
 
@@ -6,7 +7,7 @@
 
 #include "stage1c/error.h"
 #include "stage1c/mountplan.h"
-#include "stage1c/podstate.h"
+#include "stage1c/record.h"
 
 /* Bind the app's rootfs (pod-relative path) onto itself as a private mount, so that every
  * mount made for the app hangs below one mount that is ours and propagates nowhere. Returns
@@ -18,17 +19,17 @@ int mount_root_setup(int podfd, const char *rootfs_rel, struct s1_err *err);
  * sources. On error some entries may be applied: mount_root_teardown undoes them all. */
 int mount_apply_plan(int podfd, int rootfd, const struct s1_mount_plan *plan, struct s1_err *err);
 
-/* Detach the root mount made by mount_root_setup, with everything below it. */
+/* Detach the root mount made by mount_root_setup (or any mount tree whose root is rootfd), with
+ * everything below it, made private first: the unmount of a copy of a shared host mount (a
+ * recursive bind's submount) must not propagate to the host's own. */
 int mount_root_teardown(int rootfd);
 
-/* The "mounts" section: the app's rootfs (pod-relative), on which run binds the rootfs onto
- * itself and builds the app's root below. */
+/* The "mounts" section: an app's rootfs (pod-relative), on which run binds the rootfs onto
+ * itself and builds the app's root below; a line per app. */
 void mount_record_add(struct s1_record *rec, const char *rootfs_rel);
-/* The rootfs path back (to free). 0, -ENOENT, -EINVAL when garbled, or -errno. */
-int mount_record_read(int podfd, char **rootfs_rel);
 
-/* Detach every bind of the rootfs onto itself (run's) with all below it, lazily (a busy volume
- * does not block), recognised by device and root in this namespace's mount table, never by a
+/* Detach every bind of a recorded rootfs onto itself (run's) with all below it, lazily (a busy
+ * volume does not block), recognised by device and root in this namespace's mount table, never by a
  * mount ID; anything else on the rootfs is left alone. Idempotent; nothing to do is 0. */
 int mount_gc(int podfd, struct s1_err *err);
 

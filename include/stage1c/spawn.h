@@ -36,6 +36,10 @@ void spawn_block_signals(sigset_t *set);
  * children are reaped on the way. */
 int spawn_supervise(pid_t child, const sigset_t *set);
 
+/* Was the signal sent by a process (kill, sigqueue, tkill)? Then a supervisor passes it on;
+ * one from the terminal reached its children already. */
+bool spawn_signal_from_process(const siginfo_t *si);
+
 /* Wait for pid; returns its exit code, or 128+signal. */
 int spawn_wait(pid_t pid);
 

@@ -7,7 +7,7 @@
 
 #include "stage1c/error.h"
 #include "stage1c/manifest.h"
-#include "stage1c/podstate.h"
+#include "stage1c/record.h"
 
 struct s1_ids {
 	uid_t uid;
@@ -32,6 +32,7 @@ void user_ids_free(struct s1_ids *ids);
 /* run records the ids it gave the app (the "ids" section), and enter uses that record rather
  * than the app's /etc/passwd and /etc/group, which the app may have rewritten since. */
 void user_record_add(struct s1_record *rec, const struct s1_ids *ids);
-int user_record_read(int podfd, struct s1_ids *ids, struct s1_err *err);
+int user_record_read(const struct s1_record *rec, const char *app, struct s1_ids *ids,
+		     struct s1_err *err);
 
 #endif

@@ -19,7 +19,7 @@
 void cgroup_record_add(struct s1_record *rec, const struct s1_cgroup_plan *plan)
 {
 	for (size_t i = 0; i < plan->n_dirs; i++)
-		podstate_record_add(rec, S1_CGROUP_RECORD, plan->dirs[i]);
+		record_add(rec, S1_REC_CGROUPS, plan->dirs[i]);
 }
 
 int cgroup_record_read(int podfd, char ***dirs, size_t *n, struct s1_err *err)
@@ -27,9 +27,9 @@ int cgroup_record_read(int podfd, char ***dirs, size_t *n, struct s1_err *err)
 	_cleanup_free_ char *text = NULL;
 	*dirs = NULL;
 	*n = 0;
-	int r = podstate_record_read(podfd, S1_CGROUP_RECORD, &text);
+	int r = record_read(podfd, S1_REC_CGROUPS, NULL, &text);
 	if (r < 0)
-		return s1_error(err, r, "reading the %s record", S1_CGROUP_RECORD);
+		return s1_error(err, r, "reading the %s record", S1_REC_CGROUPS);
 	size_t lines = 0;
 	for (const char *p = text; (p = strchr(p, '\n')); p++)
 		lines++;
@@ -48,14 +48,38 @@ void cgroup_record_free(char **dirs, size_t n)
 	cgroupfs_names_free(dirs, n);
 }
 
-static bool has_line(char *const *dirs, size_t n, const char *base, const char *leaf)
+/* Which lines have an app leaf and a leader leaf recorded below them (dirs[i] + "/app"), found
+ * through an index of the lines: linear in the record's length. */
+static void find_recorded_leaves(char *const *dirs, size_t n, bool *has_app, bool *has_leader)
 {
-	size_t bl = strlen(base);
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(dirs[i], base, bl) == 0 && dirs[i][bl] == '/' &&
-		    strcmp(dirs[i] + bl + 1, leaf) == 0)
-			return true;
-	return false;
+	_cleanup_name_index_ struct s1_name_index ix = {0};
+	size_t longest = 0;
+	for (size_t i = 0; i < n; i++) {
+		s1_name_index_add(&ix, dirs[i], i);
+		size_t len = strlen(dirs[i]);
+		longest = len > longest ? len : longest;
+	}
+	_cleanup_free_ char *parent = s1_xmalloc(longest + 1);
+	for (size_t k = 0; k < n; k++) {
+		const char *slash = strrchr(dirs[k], '/');
+		if (!slash)
+			continue;
+		bool app = strcmp(slash + 1, S1_CGROUP_APP_LEAF) == 0;
+		if (!app && strcmp(slash + 1, S1_CGROUP_LEADER_LEAF) != 0)
+			continue;
+		size_t len = (size_t)(slash - dirs[k]);
+		memcpy(parent, dirs[k], len);
+		parent[len] = '\0';
+		size_t i = s1_name_index_get(&ix, parent);
+		if (i != S1_NAME_ABSENT)
+			(app ? has_app : has_leader)[i] = true;
+	}
+	/* A line recorded twice: the index holds its first place. */
+	for (size_t i = 0; i < n; i++) {
+		size_t first = s1_name_index_get(&ix, dirs[i]);
+		has_app[i] = has_app[first];
+		has_leader[i] = has_leader[first];
+	}
 }
 
 /* Every line a cgroup of a stage1-c pod, on a cgroup file system (or gone), or err set. */
@@ -189,22 +213,37 @@ int cgroup_kill_all(const struct s1_cgroup_fs *fs, char *const *dirs, size_t n, 
 	if (r < 0)
 		return r;
 	/* The app's cgroups: its leaf where the pod has leaves, else the pod cgroup itself. */
+	_cleanup_free_ bool *has_app = s1_xcalloc(n + 1, sizeof(bool));
+	_cleanup_free_ bool *has_leader = s1_xcalloc(n + 1, sizeof(bool));
+	find_recorded_leaves(dirs, n, has_app, has_leader);
 	struct target *t = s1_xcalloc(n + 1, sizeof(*t));
 	size_t nt = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (kinds[i] == S1_CGROUP_DIR_LEADER ||
-		    (kinds[i] == S1_CGROUP_DIR_POD &&
-		     has_line(dirs, n, dirs[i], S1_CGROUP_APP_LEAF)))
+		    (kinds[i] == S1_CGROUP_DIR_POD && has_app[i]))
 			continue;
 		t[nt].path = dirs[i];
-		if (kinds[i] == S1_CGROUP_DIR_POD &&
-		    has_line(dirs, n, dirs[i], S1_CGROUP_LEADER_LEAF))
+		if (kinds[i] == S1_CGROUP_DIR_POD && has_leader[i])
 			t[nt].exclude = s1_xasprintf("%s/" S1_CGROUP_LEADER_LEAF, dirs[i]);
 		nt++;
 	}
 	size_t found;
 	r = signal_targets(fs, t, nt, sig, &found, err);
 	targets_free(t, nt);
+	return r;
+}
+
+int cgroup_kill_joined(const struct s1_cgroup_fs *fs, char *const *files, size_t n, int sig,
+		       struct s1_err *err)
+{
+	char **dirs = s1_xcalloc(n + 1, sizeof(*dirs));
+	for (size_t i = 0; i < n; i++) {
+		const char *slash = strrchr(files[i], '/');
+		dirs[i] = slash ? s1_xstrndup(files[i], (size_t)(slash - files[i]))
+				: s1_xstrdup(files[i]);
+	}
+	int r = cgroup_kill_all(fs, dirs, n, sig, err);
+	cgroup_record_free(dirs, n);
 	return r;
 }
 

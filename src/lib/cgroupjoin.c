@@ -53,15 +53,17 @@ int cgroupjoin_open_files(const struct s1_cgroup_fs *fs, char *const *paths, siz
 }
 
 int cgroupjoin_open_plan(const struct s1_cgroup_fs *fs, const struct s1_cgroup_plan *plan,
-			 struct s1_confine *c, struct s1_err *err)
+			 size_t app, struct s1_confine *c, struct s1_err *err)
 {
-	return cgroupjoin_open_files(fs, plan->app_procs, plan->n_app_procs, c, err);
+	size_t first = plan->app_first[app];
+	return cgroupjoin_open_files(fs, plan->app_procs + first, plan->app_first[app + 1] - first,
+				     c, err);
 }
 
-void cgroupjoin_record_add(struct s1_record *rec, const struct s1_cgroup_plan *plan)
+void cgroupjoin_record_add(struct s1_record *rec, const struct s1_cgroup_plan *plan, size_t app)
 {
-	for (size_t i = 0; i < plan->n_app_procs; i++)
-		podstate_record_add(rec, S1_APP_CGROUPS_RECORD, plan->app_procs[i]);
+	for (size_t i = plan->app_first[app]; i < plan->app_first[app + 1]; i++)
+		record_add(rec, S1_REC_APP_CGROUPS, plan->app_procs[i]);
 }
 
 bool cgroupjoin_is_app_file(const struct s1_cgroup_fs *fs, const char *path)
@@ -75,35 +77,35 @@ bool cgroupjoin_is_app_file(const struct s1_cgroup_fs *fs, const char *path)
 	       fs->is_cgroup(fs->ctx, dir) == 1;
 }
 
-int cgroupjoin_open_recorded(const struct s1_cgroup_fs *fs, int podfd, struct s1_confine *c,
-			     struct s1_err *err)
+int cgroupjoin_open_recorded(const struct s1_cgroup_fs *fs, const struct s1_record *rec,
+			     const char *app, struct s1_confine *c, struct s1_err *err)
 {
 	_cleanup_free_ char *text = NULL;
 	c->n_cgroup_fds = 0;
-	int r = podstate_record_read(podfd, S1_APP_CGROUPS_RECORD, &text);
+	int r = record_get(rec, S1_REC_APP_CGROUPS, app, &text);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
-		return s1_error(err, r, "reading the %s record", S1_APP_CGROUPS_RECORD);
+		return s1_error(err, r, "reading the %s record", S1_REC_APP_CGROUPS);
 	char *paths[S1_MAX_CGROUP_FDS];
 	size_t n = 0;
 	char *save = NULL;
 	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		/* Only the join file of a pod cgroup, never anything else the record could name. */
 		if (!cgroupjoin_is_app_file(fs, line))
-			return s1_error(err, 0, "%s record: bad entry \"%s\"",
-					S1_APP_CGROUPS_RECORD, line);
+			return s1_error(err, 0, "%s record: bad entry \"%s\"", S1_REC_APP_CGROUPS,
+					line);
 		if (n == S1_MAX_CGROUP_FDS)
-			return s1_error(err, 0, "%s record: too many entries",
-					S1_APP_CGROUPS_RECORD);
+			return s1_error(err, 0, "%s record: too many entries", S1_REC_APP_CGROUPS);
 		paths[n++] = line;
 	}
 	return cgroupjoin_open_files(fs, paths, n, c, err);
 }
 
-int cgroupjoin_open_app(int podfd, struct s1_confine *c, struct s1_err *err)
+int cgroupjoin_open_app(const struct s1_record *rec, const char *app, struct s1_confine *c,
+			struct s1_err *err)
 {
-	return cgroupjoin_open_recorded(&cgroupfs_host, podfd, c, err);
+	return cgroupjoin_open_recorded(&cgroupfs_host, rec, app, c, err);
 }
 
 int cgroup_join_fds(const int *fds, size_t n)

@@ -38,6 +38,25 @@ static bool is_pod_name(const char *s, size_t len)
 	return names_is_uuid(buf);
 }
 
+/* The longest app name whose leaf, "app-NAME", is a file name. */
+#define APP_NAME_MAX (255 - sizeof(S1_CGROUP_APP_LEAF "-") + 1)
+
+/* "app", or "app-NAME" with an ACName: exactly len characters of s. */
+static bool is_app_leaf(const char *s, size_t len)
+{
+	static const size_t plen = sizeof(S1_CGROUP_APP_LEAF) - 1;
+	char buf[APP_NAME_MAX + 1];
+	if (len < plen || strncmp(s, S1_CGROUP_APP_LEAF, plen) != 0)
+		return false;
+	if (len == plen)
+		return true;
+	if (s[plen] != '-' || len - plen - 1 > APP_NAME_MAX)
+		return false;
+	memcpy(buf, s + plen + 1, len - plen - 1);
+	buf[len - plen - 1] = '\0';
+	return names_is_acname(buf);
+}
+
 static void add_op(struct s1_cgroup_plan *p, enum s1_cgroup_op_type type, char *path, char *value,
 		   const char *what)
 {
@@ -58,11 +77,16 @@ static void add_write(struct s1_cgroup_plan *p, const char *dir, const char *fil
 	add_op(p, S1_CGROUP_WRITE, s1_xasprintf("%s/%s", dir, file), value, what);
 }
 
-static int check_args(const char *pod_name, const struct s1_cgroup_limits *lim, struct s1_err *err)
+static int check_pod_name(const char *pod_name, struct s1_err *err)
 {
 	if (!pod_name || !is_pod_name(pod_name, strlen(pod_name)))
 		return s1_error(err, 0, "pod cgroup name \"%s\" is not %s<UUID>",
 				pod_name ? pod_name : "", S1_CGROUP_POD_PREFIX);
+	return 0;
+}
+
+static int check_limits(const struct s1_cgroup_limits *lim, struct s1_err *err)
+{
 	if (lim->has_memory && lim->memory_bytes <= 0)
 		return s1_error(err, 0, "memory limit: %lld bytes is not a limit",
 				(long long)lim->memory_bytes);
@@ -81,37 +105,73 @@ static int64_t cpu_quota_us(const struct s1_cgroup_limits *lim)
 	return q < S1_CGROUP_MIN_QUOTA_US ? S1_CGROUP_MIN_QUOTA_US : q;
 }
 
-/* A pod cgroup in a v1 hierarchy: the app joins it directly, the leader stays where it is
- * (v1 has no rule against processes in inner cgroups, and limits never reach the leader). */
-static void plan_v1(struct s1_cgroup_plan *p, const struct s1_cgroup_hier *h, const char *pod_name,
-		    bool memory, bool cpu, const struct s1_cgroup_limits *lim)
+/* The join files of each app while planning, flattened into the plan at the end. */
+struct app_files {
+	char **v;
+	size_t n;
+};
+
+/* An app's own cgroup below the pod's: "app" when it is the pod's only app, else "app-NAME". */
+static char *app_dir(const char *pod, const struct s1_cgroup_app *apps, size_t n_apps, size_t i)
 {
-	_cleanup_free_ char *pod = s1_xasprintf("%s/%s", h->start, pod_name);
-	add_mkdir(p, pod);
-	/* A new cpuset cgroup starts with no CPUs and no memory nodes: nothing could join it. */
-	if (cgroup_hier_has(h, "cpuset")) {
-		add_op(p, S1_CGROUP_COPY, s1_xasprintf("%s/cpuset.cpus", pod),
-		       s1_xasprintf("%s/cpuset.cpus", h->start), "cpuset");
-		add_op(p, S1_CGROUP_COPY, s1_xasprintf("%s/cpuset.mems", pod),
-		       s1_xasprintf("%s/cpuset.mems", h->start), "cpuset");
-	}
-	if (memory)
-		add_write(p, pod, "memory.limit_in_bytes",
+	return n_apps == 1 || !apps[i].name
+		   ? s1_xasprintf("%s/" S1_CGROUP_APP_LEAF, pod)
+		   : s1_xasprintf("%s/" S1_CGROUP_APP_LEAF "-%s", pod, apps[i].name);
+}
+
+/* cpuset's files, which a new cgroup has empty: nothing could join it. */
+static void add_cpuset_copy(struct s1_cgroup_plan *p, const struct s1_cgroup_hier *h,
+			    const char *dir, const char *from)
+{
+	if (!cgroup_hier_has(h, "cpuset"))
+		return;
+	add_op(p, S1_CGROUP_COPY, s1_xasprintf("%s/cpuset.cpus", dir),
+	       s1_xasprintf("%s/cpuset.cpus", from), "cpuset");
+	add_op(p, S1_CGROUP_COPY, s1_xasprintf("%s/cpuset.mems", dir),
+	       s1_xasprintf("%s/cpuset.mems", from), "cpuset");
+}
+
+static void add_v1_limits(struct s1_cgroup_plan *p, const char *dir, bool memory, bool cpu,
+			  const struct s1_cgroup_limits *lim)
+{
+	if (memory && lim->has_memory)
+		add_write(p, dir, "memory.limit_in_bytes",
 			  s1_xasprintf("%lld", (long long)lim->memory_bytes), "memory limit");
 	/* The period before the quota: the kernel checks the quota against it. */
 	if (cpu && lim->has_cpu) {
-		add_write(p, pod, "cpu.cfs_period_us", s1_xasprintf("%d", S1_CGROUP_CPU_PERIOD_US),
+		add_write(p, dir, "cpu.cfs_period_us", s1_xasprintf("%d", S1_CGROUP_CPU_PERIOD_US),
 			  "cpu limit");
-		add_write(p, pod, "cpu.cfs_quota_us",
+		add_write(p, dir, "cpu.cfs_quota_us",
 			  s1_xasprintf("%lld", (long long)cpu_quota_us(lim)), "cpu limit");
 	}
 	if (cpu && lim->has_shares)
-		add_write(p, pod, "cpu.shares", s1_xasprintf("%lld", (long long)lim->shares),
+		add_write(p, dir, "cpu.shares", s1_xasprintf("%lld", (long long)lim->shares),
 			  "cpu shares");
-	/* The app's child joins by writing "0" to "tasks", which moves only the (single) calling
-	 * thread: unlike "cgroup.procs" that does not take the kernel's threadgroup lock, whose
-	 * write side waits for an RCU grace period (about 8 ms per pod start here). */
-	strv_push(&p->app_procs, &p->n_app_procs, s1_xasprintf("%s/tasks", pod));
+}
+
+/* A pod cgroup in a v1 hierarchy: the pod's only app joins it directly (its limits are the
+ * pod cgroup's), several apps each get their own below it; the leader stays where it is (v1
+ * has no rule against processes in inner cgroups, and limits never reach the leader). The app
+ * joins by writing "0" to "tasks", which moves only the (single) calling thread: unlike
+ * "cgroup.procs" that does not take the kernel's threadgroup lock, whose write side waits for
+ * an RCU grace period (about 8 ms per pod start here). */
+static void plan_v1(struct s1_cgroup_plan *p, const struct s1_cgroup_hier *h, const char *pod_name,
+		    bool memory, bool cpu, const struct s1_cgroup_app *apps, size_t n_apps,
+		    struct app_files *files)
+{
+	_cleanup_free_ char *pod = s1_xasprintf("%s/%s", h->start, pod_name);
+	add_mkdir(p, pod);
+	add_cpuset_copy(p, h, pod, h->start);
+	for (size_t i = 0; i < n_apps; i++) {
+		_cleanup_free_ char *dir =
+		    n_apps == 1 ? s1_xstrdup(pod) : app_dir(pod, apps, n_apps, i);
+		if (n_apps > 1) {
+			add_mkdir(p, dir);
+			add_cpuset_copy(p, h, dir, pod);
+		}
+		add_v1_limits(p, dir, memory, cpu, &apps[i].lim);
+		strv_push(&files[i].v, &files[i].n, s1_xasprintf("%s/tasks", dir));
+	}
 }
 
 /* The v2 tree: <start>/<pod>/app holds the app and its limits. Controllers must be enabled in
@@ -119,19 +179,22 @@ static void plan_v1(struct s1_cgroup_plan *p, const struct s1_cgroup_hier *h, co
  * <start>/<pod>/leader first (paying a migration's RCU grace period, so only then); the rest
  * is up to whoever started rkt. */
 static void plan_v2(struct s1_cgroup_plan *p, const struct s1_cgroup_hier *h, const char *pod_name,
-		    bool memory, bool cpu, const struct s1_cgroup_limits *lim)
+		    bool memory, bool cpu, const struct s1_cgroup_app *apps, size_t n_apps,
+		    struct app_files *files)
 {
 	_cleanup_free_ char *pod = s1_xasprintf("%s/%s", h->start, pod_name);
-	_cleanup_free_ char *app = s1_xasprintf("%s/" S1_CGROUP_APP_LEAF, pod);
 	const char *ctrl[2], *what[2];
 	size_t nc = 0;
+	bool has_cpu = false;
+	for (size_t i = 0; i < n_apps; i++)
+		has_cpu |= apps[i].lim.has_cpu;
 	if (memory) {
 		ctrl[nc] = "memory";
 		what[nc++] = "memory limit";
 	}
 	if (cpu) {
 		ctrl[nc] = "cpu";
-		what[nc++] = lim->has_cpu ? "cpu limit" : "cpu shares";
+		what[nc++] = has_cpu ? "cpu limit" : "cpu shares";
 	}
 	/* Checked before anything is made, so that a missing controller costs no undo. */
 	for (size_t i = 0; i < nc; i++)
@@ -148,20 +211,26 @@ static void plan_v2(struct s1_cgroup_plan *p, const struct s1_cgroup_hier *h, co
 		for (size_t i = 0; i < nc; i++)
 			add_op(p, S1_CGROUP_ENABLE, s1_xstrdup(pod), s1_xstrdup(ctrl[i]), what[i]);
 	}
-	add_mkdir(p, app);
-	if (memory)
-		add_write(p, app, "memory.max", s1_xasprintf("%lld", (long long)lim->memory_bytes),
-			  "memory limit");
-	if (cpu && lim->has_cpu)
-		add_write(
-		    p, app, "cpu.max",
-		    s1_xasprintf("%lld %d", (long long)cpu_quota_us(lim), S1_CGROUP_CPU_PERIOD_US),
-		    "cpu limit");
-	if (cpu && lim->has_shares)
-		add_write(p, app, "cpu.weight",
-			  s1_xasprintf("%lld", (long long)cgroup_shares_to_weight(lim->shares)),
-			  "cpu shares");
-	strv_push(&p->app_procs, &p->n_app_procs, s1_xasprintf("%s/cgroup.procs", app));
+	for (size_t i = 0; i < n_apps; i++) {
+		const struct s1_cgroup_limits *lim = &apps[i].lim;
+		_cleanup_free_ char *app = app_dir(pod, apps, n_apps, i);
+		add_mkdir(p, app);
+		if (memory && lim->has_memory)
+			add_write(p, app, "memory.max",
+				  s1_xasprintf("%lld", (long long)lim->memory_bytes),
+				  "memory limit");
+		if (cpu && lim->has_cpu)
+			add_write(p, app, "cpu.max",
+				  s1_xasprintf("%lld %d", (long long)cpu_quota_us(lim),
+					       S1_CGROUP_CPU_PERIOD_US),
+				  "cpu limit");
+		if (cpu && lim->has_shares)
+			add_write(
+			    p, app, "cpu.weight",
+			    s1_xasprintf("%lld", (long long)cgroup_shares_to_weight(lim->shares)),
+			    "cpu shares");
+		strv_push(&files[i].v, &files[i].n, s1_xasprintf("%s/cgroup.procs", app));
+	}
 }
 
 /* The v1 hierarchy holding a controller (or name=), or -1. */
@@ -205,8 +274,8 @@ static char *subcgroup_of(const struct s1_cgroup_hier *h, const char *pod_name)
 }
 
 static int plan_hiers(const struct s1_cgroup_hiers *h, const char *pod_name,
-		      const struct s1_cgroup_limits *lim, struct s1_cgroup_plan *p,
-		      struct s1_err *err)
+		      const struct s1_cgroup_app *apps, size_t n_apps, struct s1_cgroup_plan *p,
+		      struct app_files *files, struct s1_err *err)
 {
 	if (h->n == 0)
 		return s1_error(err, 0,
@@ -221,7 +290,12 @@ static int plan_hiers(const struct s1_cgroup_hiers *h, const char *pod_name,
 	p->layout = v2 < 0 ? S1_CGROUP_V1 : any_v1 ? S1_CGROUP_HYBRID : S1_CGROUP_V2;
 
 	/* Each limit goes to the v1 hierarchy of its controller, else to the v2 tree. */
-	bool need_mem = lim->has_memory, need_cpu = lim->has_cpu || lim->has_shares;
+	bool need_mem = false, need_cpu = false, has_cpu = false;
+	for (size_t i = 0; i < n_apps; i++) {
+		need_mem |= apps[i].lim.has_memory;
+		need_cpu |= apps[i].lim.has_cpu || apps[i].lim.has_shares;
+		has_cpu |= apps[i].lim.has_cpu;
+	}
 	ssize_t mem_h = need_mem ? find_v1(h, "memory") : -1;
 	ssize_t cpu_h = need_cpu ? find_v1(h, "cpu") : -1;
 	if (need_mem && mem_h < 0 && v2 < 0)
@@ -233,17 +307,18 @@ static int plan_hiers(const struct s1_cgroup_hiers *h, const char *pod_name,
 		    err, 0,
 		    "%s: the cpu controller is not mounted (no cgroup v1 hierarchy has it "
 		    "and there is no cgroup2 mount)",
-		    lim->has_cpu ? "cpu limit" : "cpu shares");
+		    has_cpu ? "cpu limit" : "cpu shares");
 
 	/* v2's checks first: they are the ones that can fail before anything exists. */
 	ssize_t track = -1;
 	if (v2 >= 0)
-		plan_v2(p, &h->v[v2], pod_name, need_mem && mem_h < 0, need_cpu && cpu_h < 0, lim);
+		plan_v2(p, &h->v[v2], pod_name, need_mem && mem_h < 0, need_cpu && cpu_h < 0, apps,
+			n_apps, files);
 	else
 		track = pick_tracking_v1(h, mem_h >= 0 || cpu_h >= 0);
 	for (ssize_t i = 0; i < (ssize_t)h->n; i++)
 		if (!h->v[i].v2 && (i == mem_h || i == cpu_h || i == track))
-			plan_v1(p, &h->v[i], pod_name, i == mem_h, i == cpu_h, lim);
+			plan_v1(p, &h->v[i], pod_name, i == mem_h, i == cpu_h, apps, n_apps, files);
 
 	if (v2 >= 0)
 		p->subcgroup = subcgroup_of(&h->v[v2], pod_name);
@@ -252,19 +327,55 @@ static int plan_hiers(const struct s1_cgroup_hiers *h, const char *pod_name,
 	return 0;
 }
 
-static const struct s1_cgroup_limits no_limits;
+/* The apps' join files, app after app: app i's are app_procs[app_first[i] .. app_first[i + 1]). */
+static void flatten_files(struct s1_cgroup_plan *p, struct app_files *files, size_t n_apps)
+{
+	p->app_first = s1_xcalloc(n_apps + 1, sizeof(*p->app_first));
+	for (size_t i = 0; i < n_apps; i++) {
+		p->app_first[i] = p->n_app_procs;
+		for (size_t j = 0; j < files[i].n; j++)
+			strv_push(&p->app_procs, &p->n_app_procs, files[i].v[j]);
+		free(files[i].v);
+	}
+	p->app_first[n_apps] = p->n_app_procs;
+	p->n_apps = n_apps;
+}
+
+int cgroup_plan_for_apps(const struct s1_cgroup_hiers *h, const char *pod_name,
+			 const struct s1_cgroup_app *apps, size_t n_apps,
+			 struct s1_cgroup_plan *plan, struct s1_err *err)
+{
+	memset(plan, 0, sizeof(*plan));
+	if (n_apps == 0 || n_apps > S1_CGROUP_MAX_APPS)
+		return s1_error(err, 0, "a pod of %zu apps (1 to %d)", n_apps, S1_CGROUP_MAX_APPS);
+	int r = check_pod_name(pod_name, err);
+	for (size_t i = 0; i < n_apps && r == 0; i++) {
+		if (n_apps > 1 && (!apps[i].name || !names_is_acname(apps[i].name) ||
+				   strlen(apps[i].name) > APP_NAME_MAX))
+			r = s1_error(err, 0, "app name \"%s\" is not an ACName",
+				     apps[i].name ? apps[i].name : "");
+		else
+			r = check_limits(&apps[i].lim, err);
+	}
+	if (r < 0)
+		return r;
+	struct app_files *files = s1_xcalloc(n_apps, sizeof(*files));
+	r = plan_hiers(h, pod_name, apps, n_apps, plan, files, err);
+	flatten_files(plan, files, n_apps);
+	free(files);
+	if (r < 0)
+		cgroup_plan_free(plan);
+	return r;
+}
 
 int cgroup_plan_from_hiers(const struct s1_cgroup_hiers *h, const char *pod_name,
 			   const struct s1_cgroup_limits *lim, struct s1_cgroup_plan *plan,
 			   struct s1_err *err)
 {
-	memset(plan, 0, sizeof(*plan));
-	if (!lim)
-		lim = &no_limits;
-	int r = check_args(pod_name, lim, err);
-	if (r == 0 && (r = plan_hiers(h, pod_name, lim, plan, err)) < 0)
-		cgroup_plan_free(plan);
-	return r;
+	struct s1_cgroup_app app = {.name = NULL};
+	if (lim)
+		app.lim = *lim;
+	return cgroup_plan_for_apps(h, pod_name, &app, 1, plan, err);
 }
 
 int cgroup_plan_build(const char *mountinfo, const char *self_cgroup, const char *pod_name,
@@ -281,7 +392,7 @@ int cgroup_plan_build(const char *mountinfo, const char *self_cgroup, const char
 	return r;
 }
 
-int cgroup_plan_build_current(const char *pod_name, const struct s1_cgroup_limits *lim,
+int cgroup_plan_build_current(const char *pod_name, const struct s1_cgroup_app *apps, size_t n_apps,
 			      struct s1_cgroup_plan *plan, struct s1_err *err)
 {
 	struct s1_cgroup_hiers h;
@@ -289,7 +400,7 @@ int cgroup_plan_build_current(const char *pod_name, const struct s1_cgroup_limit
 	int r = cgroup_hiers_read(&h, err);
 	if (r < 0)
 		return r;
-	r = cgroup_plan_from_hiers(&h, pod_name, lim, plan, err);
+	r = cgroup_plan_for_apps(&h, pod_name, apps, n_apps, plan, err);
 	cgroup_hiers_free(&h);
 	return r;
 }
@@ -303,6 +414,7 @@ void cgroup_plan_free(struct s1_cgroup_plan *plan)
 	free(plan->ops);
 	strv_free(plan->dirs, plan->n_dirs);
 	strv_free(plan->app_procs, plan->n_app_procs);
+	free(plan->app_first);
 	free(plan->subcgroup);
 	memset(plan, 0, sizeof(*plan));
 }
@@ -329,8 +441,7 @@ enum s1_cgroup_dir_kind cgroup_dir_kind(const char *path)
 		return S1_CGROUP_DIR_POD;
 	if (!prev || !is_pod_name(prev, prev_len))
 		return S1_CGROUP_DIR_FOREIGN;
-	if (last_len == strlen(S1_CGROUP_APP_LEAF) &&
-	    strncmp(last, S1_CGROUP_APP_LEAF, last_len) == 0)
+	if (is_app_leaf(last, last_len))
 		return S1_CGROUP_DIR_APP;
 	if (last_len == strlen(S1_CGROUP_LEADER_LEAF) &&
 	    strncmp(last, S1_CGROUP_LEADER_LEAF, last_len) == 0)

@@ -180,7 +180,6 @@ void confine_close_fds(struct s1_confine *c)
 	c->cgroup2_dir = c->cgroup2_procs = -1;
 }
 
-#define SECCOMP_SECTION "seccomp"
 #define INSNS_PER_LINE 16
 
 /* "retain kill" / "remove EPERM" / "off", then the program, 16 instructions a line, each as
@@ -196,7 +195,7 @@ static char *put_hex(char *p, unsigned long v, int digits)
 static void seccomp_record_add(struct s1_record *rec, const struct s1_confine *c)
 {
 	if (c->seccomp.len == 0) {
-		podstate_record_add(rec, SECCOMP_SECTION, "off");
+		record_add(rec, S1_REC_SECCOMP, "off");
 		return;
 	}
 	size_t lines = (c->seccomp.len + INSNS_PER_LINE - 1) / INSNS_PER_LINE;
@@ -216,7 +215,7 @@ static void seccomp_record_add(struct s1_record *rec, const struct s1_confine *c
 		p = put_hex(p, f->k, 8);
 	}
 	*p = '\0';
-	podstate_record_add(rec, SECCOMP_SECTION, text);
+	record_add(rec, S1_REC_SECCOMP, text);
 }
 
 static int hex_value(const char *s, size_t len, unsigned long *out)
@@ -289,14 +288,15 @@ void confine_record_add(struct s1_record *rec, const struct s1_confine *c)
 		 "oom_score_adj %d %d",
 		 c->keep_caps, (unsigned long long)c->bounding, (unsigned long long)c->granted,
 		 c->ambient, c->no_new_privs, c->has_oom_score_adj, c->oom_score_adj);
-	podstate_record_add(rec, "confine", buf);
+	record_add(rec, S1_REC_CONFINE, buf);
 	seccomp_record_add(rec, c);
 }
 
-int confine_record_read(int podfd, struct s1_confine *c, struct s1_err *err)
+int confine_record_read(const struct s1_record *rec, const char *app, struct s1_confine *c,
+			struct s1_err *err)
 {
 	char *text = NULL;
-	int r = podstate_record_read(podfd, "confine", &text);
+	int r = record_get(rec, S1_REC_CONFINE, app, &text);
 	if (r < 0)
 		return s1_error(err, r, "reading the pod's confinement record");
 	unsigned long long bnd, gr;
@@ -317,7 +317,7 @@ int confine_record_read(int podfd, struct s1_confine *c, struct s1_err *err)
 	c->no_new_privs = nnp;
 	set_oom_score_adj(c, has_oom, oom);
 	/* No filter recorded is a malformed record, never a pod without one. */
-	if ((r = podstate_record_read(podfd, SECCOMP_SECTION, &text)) < 0)
+	if ((r = record_get(rec, S1_REC_SECCOMP, app, &text)) < 0)
 		return s1_error(err, r == -ENOENT ? 0 : r,
 				"malformed confinement record: no seccomp filter");
 	r = seccomp_record_parse(text, c);

@@ -7,75 +7,41 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "stage1c/args.h"
 #include "stage1c/cgroupjoin.h"
 #include "stage1c/confine.h"
 #include "stage1c/enter.h"
 #include "stage1c/env.h"
 #include "stage1c/exec.h"
 #include "stage1c/manifest.h"
-#include "stage1c/names.h"
 #include "stage1c/path.h"
 #include "stage1c/podstate.h"
 #include "stage1c/spawn.h"
 #include "stage1c/user.h"
 #include "stage1c/util.h"
 
-const char enter_usage[] =
-    "Usage: enter --pid=PID --appname=APP -- CMD [ARGS...]\n"
-    "Run CMD in app APP of the pod in the working directory (as rkt enter\n"
-    "does), with the app's root, user, groups, environment, capabilities,\n"
-    "cgroups and seccomp filter. Exits with CMD's exit code, 254 on its own\n"
-    "failure.\n";
-
-int enter_parse_args(int argc, char **argv, struct s1_enter_args *args, struct s1_err *err)
-{
-	const char *pid = NULL;
-	memset(args, 0, sizeof(*args));
-	const struct s1_flag flags[] = {
-	    {"help", S1_FLAG_BOOL, &args->help},
-	    {"h", S1_FLAG_BOOL, &args->help},
-	    {"pid", S1_FLAG_STRING, &pid},
-	    {"appname", S1_FLAG_STRING, &args->app},
-	};
-	int first, r;
-	if ((r = args_parse_flags(argc, argv, flags, S1_ARRAY_SIZE(flags), &first, err)) < 0)
-		return r;
-	if (args->help)
-		return 0;
-	long long v;
-	if (!pid)
-		return s1_error(err, 0, "missing --pid");
-	if (s1_parse_ll(pid, 1, 1 << 30, &v) < 0)
-		return s1_error(err, 0, "--pid=%s is not a process id", pid);
-	args->pid = (pid_t)v;
-	if (!args->app)
-		return s1_error(err, 0, "missing --appname");
-	if (!names_is_acname(args->app))
-		return s1_error(err, 0, "--appname=%s is not an app name", args->app);
-	if (first >= argc)
-		return s1_error(err, 0, "missing command");
-	args->cmd = &argv[first];
-	return 0;
-}
-
-/* The process's root must be the very directory that is the app's rootfs in this pod. */
+/* The app's root: its rootfs in the pod directory, where run's bind of it is (run binds every
+ * app's before it starts one, and detaches them after the last has been reaped), checked after
+ * it is opened: pid must then be a process the live leader started (an app, or a handler), not
+ * its root, which a root app may change, nor a PID of another pod. */
 static int open_app_root(int podfd, const struct s1_enter_args *args, struct s1_err *err)
 {
 	_cleanup_free_ char *rel = podstate_app_rootfs(args->app);
-	int fd = podstate_open_pid_root(podfd, rel, args->pid);
-	if (fd == -EXDEV)
-		return s1_error(err, 0, "process %ld is not app \"%s\" of this pod",
-				(long)args->pid, args->app);
-	if (fd == -ESRCH)
-		return s1_error(err, 0, "process %ld does not exist", (long)args->pid);
+	_cleanup_close_ int fd = path_open_in_root(podfd, rel, O_PATH | O_DIRECTORY);
 	if (fd < 0)
 		return s1_error(err, fd, "app rootfs %s", rel);
-	return fd;
+	pid_t parent;
+	unsigned long long start;
+	if (podstate_proc_stat(args->pid, &parent, &start) == -ESRCH)
+		return s1_error(err, 0, "process %ld does not exist", (long)args->pid);
+	if (!podstate_is_app_process(podfd, args->pid))
+		return s1_error(err, 0, "process %ld is not app \"%s\" of this pod",
+				(long)args->pid, args->app);
+	return steal_fd(&fd);
 }
 
 struct enter_ctx {
 	struct s1_pod_manifest pod;
+	struct s1_record rec;
 	struct s1_image_manifest im;
 	const struct s1_runtime_app *ra;
 	struct s1_ids ids;
@@ -93,12 +59,18 @@ static int enter_in_ctx(struct enter_ctx *c, const struct s1_enter_args *args, s
 	c->podfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (c->podfd < 0)
 		return s1_error(err, errno, "opening the pod directory");
-	if ((r = podstate_load_manifests(c->podfd, args->app, &c->pod, &c->im, &c->ra, err)) < 0)
+	if ((r = podstate_load_pod(c->podfd, &c->pod, err)) < 0)
+		return r;
+	if (!(c->ra = manifest_pod_find_app(&c->pod, args->app)))
+		return s1_error(err, 0, "app \"%s\" is not in the pod", args->app);
+	if ((r = podstate_load_image(c->podfd, c->ra, &c->im, err)) < 0)
 		return r;
 	const struct s1_app *app = manifest_effective_app(c->ra, &c->im);
 	if ((c->root = open_app_root(c->podfd, args, err)) < 0)
 		return c->root;
-	if ((r = user_record_read(c->podfd, &c->ids, err)) < 0)
+	if ((r = record_load(c->podfd, &c->rec)) < 0)
+		return s1_error(err, r, "reading %s", S1_RECORD_FILE);
+	if ((r = user_record_read(&c->rec, args->app, &c->ids, err)) < 0)
 		return r;
 
 	_cleanup_free_ char *text = NULL;
@@ -107,10 +79,14 @@ static int enter_in_ctx(struct enter_ctx *c, const struct s1_enter_args *args, s
 		return s1_error(err, r, "reading the app's environment %s", env_path);
 	if ((r = env_parse(text, &c->envp, err)) < 0)
 		return s1_error_wrap(err, "%s", env_path);
+	/* An interactive shell needs the caller's terminal type (rkt's coreos enter passes it). */
+	const char *term = getenv("TERM");
+	if (term)
+		env_set(&c->envp, "TERM", term);
 
 	/* The confinement run gave the app, and its cgroups: the command joins them. */
-	if ((r = confine_record_read(c->podfd, &c->confine, err)) < 0 ||
-	    (r = cgroupjoin_open_app(c->podfd, &c->confine, err)) < 0)
+	if ((r = confine_record_read(&c->rec, args->app, &c->confine, err)) < 0 ||
+	    (r = cgroupjoin_open_app(&c->rec, args->app, &c->confine, err)) < 0)
 		return r;
 
 	/* Resolved inside the app's root, as a descriptor: whatever the app made of that path
@@ -155,6 +131,7 @@ int enter_pod(const struct s1_enter_args *args, struct s1_err *err)
 	user_ids_free(&c.ids);
 	manifest_image_free(&c.im);
 	manifest_pod_free(&c.pod);
+	record_free(&c.rec);
 	if (c.root >= 0)
 		close(c.root);
 	if (c.workdir >= 0)

@@ -23,9 +23,25 @@ const char *env_get(char *const *envp, const char *name)
 	return NULL;
 }
 
-char **env_build(const struct s1_app *app, const char *app_name)
+/* Remove every name= entry of envp (n entries); returns the new count. */
+static size_t env_unset(char **envp, size_t n, const char *name)
 {
-	size_t cap = app->n_environment + S1_ARRAY_SIZE(env_defaults) + 3, n = 0;
+	size_t nl = strlen(name);
+	for (size_t i = 0; i < n;) {
+		if (strncmp(envp[i], name, nl) == 0 && envp[i][nl] == '=') {
+			free(envp[i]);
+			envp[i] = envp[--n];
+			envp[n] = NULL;
+		} else {
+			i++;
+		}
+	}
+	return n;
+}
+
+char **env_build(const struct s1_app *app, const char *app_name, const char *metadata_url)
+{
+	size_t cap = app->n_environment + S1_ARRAY_SIZE(env_defaults) + 4, n = 0;
 	char **envp = s1_xcalloc(cap, sizeof(char *));
 	for (size_t i = 0; i < app->n_environment; i++)
 		envp[n++] =
@@ -33,19 +49,27 @@ char **env_build(const struct s1_app *app, const char *app_name)
 	for (size_t i = 0; i < S1_ARRAY_SIZE(env_defaults); i++)
 		if (!env_get(envp, env_defaults[i][0]))
 			envp[n++] = s1_xasprintf("%s=%s", env_defaults[i][0], env_defaults[i][1]);
-	/* The ACE sets these; the app's own value of AC_APP_NAME must not lie about its name. */
-	for (size_t i = 0; i < n; i++)
-		if (s1_str_has_prefix(envp[i], "AC_APP_NAME=")) {
-			free(envp[i]);
-			envp[i] = envp[--n];
-			envp[n] = NULL;
-			break;
-		}
+	/* The ACE sets these; the app's own values must not lie about its name or its metadata. */
+	n = env_unset(envp, n, "AC_APP_NAME");
+	n = env_unset(envp, n, "AC_METADATA_URL");
 	envp[n++] = s1_xasprintf("AC_APP_NAME=%s", app_name);
+	if (metadata_url)
+		envp[n++] = s1_xasprintf("AC_METADATA_URL=%s", metadata_url);
 	if (!env_get(envp, "container"))
 		envp[n++] = s1_xstrdup("container=rkt");
 	envp[n] = NULL;
 	return envp;
+}
+
+void env_set(char ***envp, const char *name, const char *value)
+{
+	size_t n = 0;
+	while ((*envp)[n])
+		n++;
+	n = env_unset(*envp, n, name);
+	*envp = s1_xrealloc(*envp, (n + 2) * sizeof(char *));
+	(*envp)[n++] = s1_xasprintf("%s=%s", name, value);
+	(*envp)[n] = NULL;
 }
 
 char *env_serialize(char *const *envp)

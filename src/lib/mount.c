@@ -109,10 +109,10 @@ static int open_mounted_on(int tgt)
 }
 
 /* What attach_clone could not set on the detached tree (a kernel before 5.12), set on the
- * attached one before anything else can use it. */
+ * attached one before anything else can use it. prop 0: the propagation the clone has. */
 static int finish_attached(int mfd, bool recursive, bool read_only, unsigned long prop)
 {
-	int r = set_propagation(mfd, prop, recursive);
+	int r = prop ? set_propagation(mfd, prop, recursive) : 0;
 	if (r == 0 && read_only)
 		r = mount_make_readonly(mfd, recursive);
 	return r;
@@ -133,8 +133,9 @@ static int attach_bind_legacy(int src, int tgt, bool recursive, bool read_only, 
 
 /* A copy of the mount tree at src, made read-only when asked and given its propagation while
  * it is still detached, then attached on tgt: it is never, not even for an instant, a peer of
- * the host's mount it copies, so no unmount of ours can reach the host's. Returns an O_PATH fd
- * of the new mount's root, or -errno. */
+ * the host's mount it copies, so no unmount of ours can reach the host's. prop 0 (with
+ * read_only false) is for a src that is a private mount of ours: a clone of it is private
+ * already, and is attached as it is. Returns an O_PATH fd of the new mount's root, or -errno. */
 static int attach_clone(int src, int tgt, bool recursive, bool read_only, unsigned long prop)
 {
 	unsigned rec = recursive ? S1_AT_RECURSIVE : 0;
@@ -143,7 +144,8 @@ static int attach_clone(int src, int tgt, bool recursive, bool read_only, unsign
 	if (t < 0)
 		return errno == ENOSYS ? attach_bind_legacy(src, tgt, recursive, read_only, prop)
 				       : -errno;
-	bool set = s1_mount_setattr(t, "", AT_EMPTY_PATH | rec,
+	bool set = (!prop && !read_only) ||
+		   s1_mount_setattr(t, "", AT_EMPTY_PATH | rec,
 				    read_only ? S1_MOUNT_ATTR_RDONLY : 0, prop) == 0;
 	if (!set && errno != ENOSYS)
 		return -errno;
@@ -262,6 +264,7 @@ static int open_source(int podfd, const struct s1_mount_entry *e, struct s1_err 
 struct apply {
 	int podfd, rootfd;
 	struct s1_mount_set own;
+	int mask; /* the first mask of a file (a private bind of /dev/null), or -1 */
 };
 
 static int own_mount_add(struct apply *a, int mfd)
@@ -347,11 +350,18 @@ static int apply_mask(struct apply *a, const struct s1_mount_entry *e, struct s1
 	_cleanup_close_ int m = -1;
 	if (S_ISDIR(st.st_mode)) {
 		m = attach_tmpfs(tgt, "0", true);
+	} else if (a->mask >= 0) {
+		/* The masks of files share one source: the first, already private (two calls
+		 * each instead of four). */
+		m = attach_clone(a->mask, tgt, false, false, 0);
 	} else {
 		_cleanup_close_ int null = open("/dev/null", O_PATH | O_CLOEXEC);
 		if (null < 0)
 			return s1_error(err, errno, "/dev/null");
 		m = attach_clone(null, tgt, false, false, MS_PRIVATE);
+		if (m >= 0)
+			a->mask = steal_fd(&m);
+		return a->mask < 0 ? s1_error(err, m, "%s: masking", e->what) : 0;
 	}
 	return m < 0 ? s1_error(err, m, "%s: masking", e->what) : 0;
 }
@@ -446,104 +456,18 @@ static int apply_entry(struct apply *a, const struct s1_mount_entry *e, struct s
 
 int mount_apply_plan(int podfd, int rootfd, const struct s1_mount_plan *plan, struct s1_err *err)
 {
-	struct apply a = {.podfd = podfd, .rootfd = rootfd};
+	struct apply a = {.podfd = podfd, .rootfd = rootfd, .mask = -1};
 	int r = own_mount_add(&a, rootfd);
 	if (r < 0)
 		return s1_error(err, r, "reading the app rootfs's mount");
 	for (size_t i = 0; i < plan->n_entries && r >= 0; i++)
 		r = apply_entry(&a, &plan->entries[i], err);
+	if (a.mask >= 0)
+		close(a.mask);
 	path_mount_set_free(&a.own);
 	if (r < 0)
 		return r;
 	if (plan->read_only_root && (r = mount_make_readonly(rootfd, false)) < 0)
 		return s1_error(err, r, "making the app's root read-only");
 	return 0;
-}
-
-void mount_record_add(struct s1_record *rec, const char *rootfs_rel)
-{
-	podstate_record_add(rec, "mounts", rootfs_rel);
-}
-
-int mount_record_read(int podfd, char **rootfs_rel)
-{
-	_cleanup_free_ char *text = NULL;
-	*rootfs_rel = NULL;
-	int r = podstate_record_read(podfd, "mounts", &text);
-	if (r < 0)
-		return r;
-	const char *p = text;
-	/* A record of stage1-c 0.1 put the base mount's ID first. */
-	size_t digits = strspn(p, "0123456789");
-	if (digits && p[digits] == ' ')
-		p += digits + 1;
-	size_t len = strcspn(p, "\n");
-	if (!len)
-		return -EINVAL;
-	*rootfs_rel = s1_xstrndup(p, len);
-	return 0;
-}
-
-/* The kernel's name of the directory below the mount e (at point) in its parent mount. */
-static char *below_root(const struct s1_mountinfo_entry *parent, const char *point)
-{
-	const char *rel = strcmp(parent->point, "/") == 0 ? point : point + strlen(parent->point);
-	const char *root = strcmp(parent->root, "/") == 0 ? "" : parent->root;
-	return *root || *rel ? s1_xasprintf("%s%s", root, rel) : s1_xstrdup("/");
-}
-
-/* Is the mount whose root fd is a bind run made: the directory below it bound onto itself
- * (same device, same root)? Mount IDs would not do: they differ between namespaces and
- * after a reboot, and gc must detach nothing it did not make. */
-static bool is_self_bind(int fd, const struct s1_mountinfo *mi)
-{
-	char p[S1_FD_PATH_MAX], point[PATH_MAX];
-	uint64_t id;
-	if (s1_fd_mount_id(fd, &id) < 0 || id > INT32_MAX)
-		return false;
-	const struct s1_mountinfo_entry *e = mountinfo_find(mi, (int)id);
-	ssize_t n = readlink(path_fd(fd, p), point, sizeof(point) - 1);
-	if (!e || n < 0)
-		return false;
-	point[n] = '\0';
-	if (strcmp(e->point, point) != 0)
-		return false; /* the rootfs is no mount point here */
-	const struct s1_mountinfo_entry *parent = mountinfo_find(mi, e->parent);
-	if (!parent || parent == e || e->major != parent->major || e->minor != parent->minor)
-		return false;
-	if (strcmp(parent->point, point) != 0 && !s1_str_has_prefix(point, parent->point))
-		return false;
-	_cleanup_free_ char *below = strcmp(parent->point, point) == 0 ? s1_xstrdup(parent->root)
-								       : below_root(parent, point);
-	return strcmp(e->root, below) == 0;
-}
-
-int mount_gc(int podfd, struct s1_err *err)
-{
-	_cleanup_free_ char *rel = NULL;
-	int r = mount_record_read(podfd, &rel);
-	if (r == -ENOENT)
-		return 0; /* run never got to mount anything */
-	if (r == -EINVAL)
-		return s1_error(err, 0, "malformed mounts record");
-	if (r < 0)
-		return s1_error(err, r, "reading the mounts record");
-	struct s1_mountinfo mi;
-	if ((r = mountinfo_read(&mi, err)) < 0)
-		return r;
-	/* Detach run's binds of the rootfs onto itself, with all below them; stop at anything
-	 * else (rkt's overlay, a mount of another namespace's making, nothing after a reboot). */
-	for (int i = 0; i < 64 && r == 0; i++) {
-		_cleanup_close_ int fd = path_open_in_root(podfd, rel, O_PATH | O_DIRECTORY);
-		if (fd == -ENOENT || (fd >= 0 && !is_self_bind(fd, &mi)))
-			break;
-		if (fd < 0)
-			r = s1_error(err, fd, "app rootfs %s", rel);
-		else if ((r = detach_tree(fd)) < 0)
-			s1_error(err, r, "unmounting %s", rel);
-		else
-			s1_debug("detached the mount on %s", rel);
-	}
-	mountinfo_free(&mi);
-	return r;
 }

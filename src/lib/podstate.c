@@ -5,7 +5,6 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,74 +41,6 @@ static int write_in(int podfd, const char *dir, mode_t mode, const char *name, c
 		return dfd;
 	int r = s1_write_file_atomic(dfd, name, content, strlen(content), 0644);
 	return r < 0 ? s1_error(err, r, "writing %s/%s", dir, name) : 0;
-}
-
-#define RECORD_MAX (1u << 20)
-
-void podstate_record_add(struct s1_record *rec, const char *section, const char *payload)
-{
-	size_t sl = strlen(section), pl = strlen(payload), lines = 1;
-	for (const char *p = payload; *p; p++)
-		lines += *p == '\n';
-	rec->text = s1_xrealloc(rec->text, rec->len + pl + lines * (sl + 2) + 1);
-	for (const char *p = payload; *p;) {
-		size_t l = strcspn(p, "\n");
-		char *d = rec->text + rec->len;
-		memcpy(d, section, sl);
-		d[sl] = ' ';
-		memcpy(d + sl + 1, p, l);
-		d[sl + 1 + l] = '\n';
-		rec->len += sl + l + 2;
-		p += l;
-		if (*p)
-			p++;
-	}
-	rec->text[rec->len] = '\0';
-}
-
-void podstate_record_free(struct s1_record *rec)
-{
-	free(rec->text);
-	rec->text = NULL;
-	rec->len = 0;
-}
-
-int podstate_record_commit(int podfd, struct s1_record *rec, struct s1_err *err)
-{
-	int r =
-	    s1_write_file_atomic(podfd, S1_RECORD_FILE, rec->text ? rec->text : "", rec->len, 0600);
-	podstate_record_free(rec);
-	return r < 0 ? s1_error(err, r, "writing %s", S1_RECORD_FILE) : 0;
-}
-
-int podstate_record_read(int podfd, const char *section, char **payload)
-{
-	_cleanup_free_ char *text = NULL;
-	size_t len = 0;
-	*payload = NULL;
-	int r = s1_read_file_at(podfd, S1_RECORD_FILE, RECORD_MAX, &text, &len);
-	if (r < 0)
-		return r;
-	size_t sl = strlen(section), n = 0;
-	char *out = s1_xmalloc(len + 1);
-	for (char *line = text; *line;) {
-		size_t l = strcspn(line, "\n");
-		if (l > sl && strncmp(line, section, sl) == 0 && line[sl] == ' ') {
-			memcpy(out + n, line + sl + 1, l - sl - 1);
-			n += l - sl - 1;
-			out[n++] = '\n';
-		}
-		line += l;
-		if (*line)
-			line++;
-	}
-	out[n] = '\0';
-	if (n == 0) { /* each line found adds at least its newline */
-		free(out);
-		return -ENOENT;
-	}
-	*payload = out;
-	return 0;
 }
 
 int podstate_write_pid(int podfd, pid_t pid, struct s1_err *err)
@@ -174,23 +105,6 @@ int podstate_proc_starttime(pid_t pid, unsigned long long *starttime)
 	return podstate_proc_stat(pid, NULL, starttime);
 }
 
-int podstate_record_lock(int podfd, bool exclusive, bool wait)
-{
-	int fd = openat(podfd, S1_RECORD_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	int r;
-	do
-		r = flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | (wait ? 0 : LOCK_NB));
-	while (r < 0 && errno == EINTR);
-	if (r < 0) {
-		int e = errno;
-		close(fd);
-		return -e;
-	}
-	return fd;
-}
-
 int podstate_record_leader(struct s1_record *rec, pid_t pid, struct s1_err *err)
 {
 	unsigned long long st = 0;
@@ -199,14 +113,14 @@ int podstate_record_leader(struct s1_record *rec, pid_t pid, struct s1_err *err)
 		return s1_error(err, r, "reading the start time of PID %ld", (long)pid);
 	char buf[64];
 	snprintf(buf, sizeof(buf), "%ld %llu", (long)pid, st);
-	podstate_record_add(rec, "leader", buf);
+	record_add(rec, S1_REC_LEADER, buf);
 	return 0;
 }
 
 int podstate_read_leader(int podfd, pid_t *pid, unsigned long long *starttime)
 {
 	_cleanup_free_ char *text = NULL;
-	int r = podstate_record_read(podfd, "leader", &text);
+	int r = record_read(podfd, S1_REC_LEADER, NULL, &text);
 	if (r < 0)
 		return r;
 	long p;
@@ -214,6 +128,24 @@ int podstate_read_leader(int podfd, pid_t *pid, unsigned long long *starttime)
 		return -EINVAL;
 	*pid = (pid_t)p;
 	return 0;
+}
+
+int podstate_leader_alive(int podfd, pid_t *pid)
+{
+	unsigned long long start, now;
+	if (podstate_read_leader(podfd, pid, &start) < 0)
+		return -ENOENT;
+	if (podstate_proc_starttime(*pid, &now) < 0 || now != start)
+		return -ESRCH;
+	return 0;
+}
+
+bool podstate_is_app_process(int podfd, pid_t pid)
+{
+	pid_t leader, parent;
+	unsigned long long start;
+	return podstate_leader_alive(podfd, &leader) == 0 &&
+	       podstate_proc_stat(pid, &parent, &start) == 0 && parent == leader;
 }
 
 int podstate_check_uuid(const char *uuid, struct s1_err *err)
@@ -229,39 +161,33 @@ int podstate_check_uuid(const char *uuid, struct s1_err *err)
 	return 0;
 }
 
-int podstate_load_manifests(int podfd, const char *app, struct s1_pod_manifest *pod,
-			    struct s1_image_manifest *im, const struct s1_runtime_app **ra,
-			    struct s1_err *err)
+int podstate_load_pod(int podfd, struct s1_pod_manifest *pod, struct s1_err *err)
 {
 	_cleanup_free_ char *text = NULL;
 	size_t len;
 	int r = s1_read_file_at(podfd, "pod", MANIFEST_MAX, &text, &len);
-	memset(im, 0, sizeof(*im));
 	if (r < 0) {
 		memset(pod, 0, sizeof(*pod));
 		return s1_error(err, r, "reading the pod manifest");
 	}
-	if ((r = manifest_pod_parse(text, len, pod, err)) < 0)
-		return r;
-	if (app) {
-		*ra = manifest_pod_find_app(pod, app);
-		if (!*ra)
-			return s1_error(err, 0, "app \"%s\" is not in the pod", app);
-	} else if (pod->n_apps != 1) {
-		return s1_error(err, 0, "pod manifest: %zu apps; a fly pod runs exactly one",
-				pod->n_apps);
-	} else {
-		*ra = &pod->apps[0];
-	}
-	free(text);
-	text = NULL;
-	_cleanup_free_ char *path = s1_xasprintf("appsinfo/%s/manifest", (*ra)->name);
-	if ((r = s1_read_file_at(podfd, path, MANIFEST_MAX, &text, &len)) < 0)
+	return manifest_pod_parse(text, len, pod, err);
+}
+
+int podstate_load_image(int podfd, const struct s1_runtime_app *ra, struct s1_image_manifest *im,
+			struct s1_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	memset(im, 0, sizeof(*im));
+	_cleanup_free_ char *path = s1_xasprintf("appsinfo/%s/manifest", ra->name);
+	int r = s1_read_file_at(podfd, path, MANIFEST_MAX, &text, &len);
+	if (r < 0)
 		return s1_error(err, r, "reading the image manifest %s", path);
 	if ((r = manifest_image_parse(text, len, im, err)) < 0)
 		return r;
-	if (!manifest_effective_app(*ra, im) || !manifest_effective_app(*ra, im)->exec)
-		return s1_error(err, 0, "app \"%s\" has no exec", (*ra)->name);
+	const struct s1_app *app = manifest_effective_app(ra, im);
+	if (!app || !app->exec)
+		return s1_error(err, 0, "app \"%s\" has no exec", ra->name);
 	return 0;
 }
 

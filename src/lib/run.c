@@ -1,51 +1,29 @@
-/* The pod leader: prepares the app's root, starts the app as its child, forwards signals,
- * and records the app's exit for rkt. */
+/* The pod leader, from rkt's exec to the apps' start: the manifests read, each app's user,
+ * isolators and environment, the pod's cgroups and record, each app's root, its pre-start
+ * handler, and the app started. From there podlife.c keeps the pod (podlife.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "stage1c/cgroupjoin.h"
 #include "stage1c/cgroup.h"
 #include "stage1c/confine.h"
 #include "stage1c/env.h"
 #include "stage1c/exec.h"
 #include "stage1c/isolators.h"
 #include "stage1c/log.h"
-#include "stage1c/manifest.h"
 #include "stage1c/mount.h"
 #include "stage1c/mountplan.h"
 #include "stage1c/path.h"
+#include "stage1c/podlife.h"
 #include "stage1c/podstate.h"
 #include "stage1c/run.h"
 #include "stage1c/spawn.h"
 #include "stage1c/user.h"
 #include "stage1c/util.h"
-
-struct pod_ctx {
-	struct s1_pod_manifest pod;
-	struct s1_image_manifest image;
-	const struct s1_runtime_app *ra;
-	const struct s1_app *app;
-	struct s1_ids ids;
-	struct s1_isolators iso;
-	struct s1_confine confine;
-	struct s1_cgroup_plan cgroups;
-	bool cgroups_made;
-	char **envp;
-	char *exec_path;
-	int podfd;
-	char *rootfs;	     /* the app's rootfs, relative to the pod directory */
-	int imgroot;	     /* that directory as rkt made it, before any mount of ours */
-	int rootfd;	     /* our bind mount of the app's rootfs, once made */
-	int workdir;	     /* the app's working directory in it, resolved once */
-	long long phases[4]; /* start, manifests read, cgroups made, mounts made (us) */
-};
 
 /* Microseconds on the monotonic clock: run --debug says where a slow start goes. */
 static long long now_us(void)
@@ -55,24 +33,33 @@ static long long now_us(void)
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void pod_ctx_free(struct pod_ctx *c)
+static void app_ctx_free(struct s1_app_ctx *a)
 {
-	confine_close_fds(&c->confine);
+	confine_close_fds(&a->confine);
+	manifest_image_free(&a->image);
+	user_ids_free(&a->ids);
+	env_free(a->envp);
+	free(a->exec_path);
+	free(a->rootfs);
+	if (a->imgroot >= 0)
+		close(a->imgroot);
+	if (a->rootfd >= 0)
+		close(a->rootfd);
+	if (a->workdir >= 0)
+		close(a->workdir);
+}
+
+static void pod_ctx_free(struct s1_pod_ctx *c)
+{
+	for (size_t i = 0; i < c->n_apps; i++)
+		app_ctx_free(&c->apps[i]);
+	free(c->apps);
 	cgroup_plan_free(&c->cgroups);
 	manifest_pod_free(&c->pod);
-	manifest_image_free(&c->image);
-	user_ids_free(&c->ids);
-	env_free(c->envp);
-	free(c->exec_path);
-	free(c->rootfs);
-	if (c->imgroot >= 0)
-		close(c->imgroot);
-	if (c->rootfd >= 0)
-		close(c->rootfd);
-	if (c->workdir >= 0)
-		close(c->workdir);
 	if (c->podfd >= 0)
 		close(c->podfd);
+	if (c->lockfd >= 0)
+		close(c->lockfd);
 }
 
 static int check_lock_fd(struct s1_err *err)
@@ -86,83 +73,146 @@ static int check_lock_fd(struct s1_err *err)
 	return 0;
 }
 
-static int load_manifests(struct pod_ctx *c, struct s1_err *err)
+/* rkt's metadata service for fly pods: the host's, on its public port (docs/interface.md §2). A
+ * token goes into a URL: only characters a URL path takes as they are. */
+static char *metadata_url(const char *token, struct s1_err *err)
 {
-	int r = podstate_load_manifests(c->podfd, NULL, &c->pod, &c->image, &c->ra, err);
-	if (r < 0)
-		return r;
-	c->app = manifest_effective_app(c->ra, &c->image);
+	if (!token)
+		return NULL;
+	size_t n =
+	    strspn(token, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~");
+	if (!*token || token[n] || n > 256) {
+		s1_error(err, 0, "--mds-token=%s: not a metadata service token", token);
+		return NULL;
+	}
+	return s1_xasprintf("http://127.0.0.1:%d/%s", S1_METADATA_PORT, token);
+}
+
+/* One app's manifest, user, isolators and environment: everything decided before anything is
+ * made. */
+static int load_app(struct s1_pod_ctx *c, struct s1_app_ctx *a, const struct s1_run_args *args,
+		    const char *mds_url, struct s1_err *err)
+{
+	int r;
+	if ((r = podstate_load_image(c->podfd, a->ra, &a->image, err)) < 0)
+		return s1_error_wrap(err, "app \"%s\"", a->ra->name);
+	a->app = manifest_effective_app(a->ra, &a->image);
+	a->rootfs = podstate_app_rootfs(a->ra->name);
+	a->imgroot = path_open_in_root(c->podfd, a->rootfs, O_PATH | O_DIRECTORY);
+	if (a->imgroot < 0)
+		return s1_error(err, a->imgroot, "app rootfs %s", a->rootfs);
+	if ((r = user_resolve(a->imgroot, a->app, &a->ids, err)) < 0 ||
+	    (r = isolators_parse(a->app, &c->pod, args->disable_seccomp, &a->iso, err)) < 0)
+		return c->n_apps > 1 ? s1_error_wrap(err, "app \"%s\"", a->ra->name) : r;
+	confine_compute(&a->iso, args->disable_capabilities, a->ids.uid, &a->confine);
+	a->envp = env_build(a->app, a->ra->name, mds_url);
 	return 0;
 }
 
-/* Mounts, then the checks that depend on them (a volume may hold the working directory). */
-static int prepare_root(struct pod_ctx *c, const struct s1_run_args *args, struct s1_err *err)
+static int load_pod(struct s1_pod_ctx *c, const struct s1_run_args *args, struct s1_err *err)
+{
+	int r = podstate_load_pod(c->podfd, &c->pod, err);
+	if (r < 0)
+		return r;
+	if (c->pod.n_apps == 0)
+		return s1_error(err, 0, "pod manifest: no apps");
+	if (c->pod.n_apps > S1_CGROUP_MAX_APPS)
+		return s1_error(err, 0, "pod manifest: %zu apps, more than %d", c->pod.n_apps,
+				S1_CGROUP_MAX_APPS);
+	_cleanup_free_ char *mds_url = NULL;
+	if (args->mds_token && !(mds_url = metadata_url(args->mds_token, err)))
+		return -EINVAL;
+	c->apps = s1_xcalloc(c->pod.n_apps, sizeof(*c->apps));
+	for (size_t i = 0; i < c->pod.n_apps; i++) {
+		struct s1_app_ctx *a = &c->apps[i];
+		*a = (struct s1_app_ctx){.ra = &c->pod.apps[i],
+					 .index = i,
+					 .imgroot = -1,
+					 .rootfd = -1,
+					 .workdir = -1,
+					 .confine = {.cgroup2_dir = -1, .cgroup2_procs = -1}};
+		c->n_apps++;
+		if ((r = load_app(c, a, args, mds_url, err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* An app's mounts, then the checks that depend on them (a volume may hold the working
+ * directory). */
+static int prepare_root(struct s1_pod_ctx *c, struct s1_app_ctx *a, const struct s1_run_args *args,
+			struct s1_err *err)
 {
 	struct s1_mount_plan plan;
 	struct s1_mountplan_opts opts = {
 	    .resolv = args->resolv, .hosts = args->hosts, .disable_paths = args->disable_paths};
-	int r = mountplan_build(&c->pod, c->ra, &c->image, &opts, &plan, err);
+	int r = mountplan_build(&c->pod, a->ra, &a->image, &opts, &plan, err);
 	if (r < 0)
 		return r;
-	c->rootfd = mount_root_setup(c->podfd, c->rootfs, err);
-	if (c->rootfd < 0) {
+	a->rootfd = mount_root_setup(c->podfd, a->rootfs, err);
+	if (a->rootfd < 0) {
 		mountplan_free(&plan);
-		return c->rootfd;
+		return a->rootfd;
 	}
-	r = mount_apply_plan(c->podfd, c->rootfd, &plan, err);
+	r = mount_apply_plan(c->podfd, a->rootfd, &plan, err);
 	mountplan_free(&plan);
 	if (r < 0)
 		return r;
 
-	const char *wd = c->app->working_directory;
-	c->workdir = path_open_in_root(c->rootfd, wd ? wd : "/", O_PATH | O_DIRECTORY);
-	if (c->workdir < 0)
-		return s1_error(err, c->workdir, "working directory \"%s\"", wd ? wd : "/");
-	return exec_resolve_in_root(c->rootfd, c->app->exec[0], wd, env_get(c->envp, "PATH"),
-				    &c->exec_path, err);
+	const char *wd = a->app->working_directory;
+	a->workdir = path_open_in_root(a->rootfd, wd ? wd : "/", O_PATH | O_DIRECTORY);
+	if (a->workdir < 0)
+		return s1_error(err, a->workdir, "working directory \"%s\"", wd ? wd : "/");
+	return exec_resolve_in_root(a->rootfd, a->app->exec[0], wd, env_get(a->envp, "PATH"),
+				    &a->exec_path, err);
 }
 
-static int plan_cgroups(struct pod_ctx *c, const char *uuid, struct s1_err *err)
+static int plan_cgroups(struct s1_pod_ctx *c, const char *uuid, struct s1_err *err)
 {
-	const struct s1_isolators *iso = &c->iso;
-	struct s1_cgroup_limits lim = {.has_memory = iso->has_memory_limit,
-				       .memory_bytes = iso->memory_limit_bytes,
-				       .has_cpu = iso->has_cpu_limit,
-				       .cpu_milli = iso->cpu_limit_milli,
-				       .has_shares = iso->has_cpu_shares,
-				       .shares = iso->cpu_shares};
-	_cleanup_free_ char *name = s1_xasprintf("stage1-c-%s", uuid);
-	return cgroup_plan_build_current(name, &lim, &c->cgroups, err);
+	_cleanup_free_ struct s1_cgroup_app *apps = s1_xcalloc(c->n_apps, sizeof(*apps));
+	for (size_t i = 0; i < c->n_apps; i++) {
+		const struct s1_isolators *iso = &c->apps[i].iso;
+		apps[i] = (struct s1_cgroup_app){.name = c->apps[i].ra->name,
+						 .lim = {.has_memory = iso->has_memory_limit,
+							 .memory_bytes = iso->memory_limit_bytes,
+							 .has_cpu = iso->has_cpu_limit,
+							 .cpu_milli = iso->cpu_limit_milli,
+							 .has_shares = iso->has_cpu_shares,
+							 .shares = iso->cpu_shares}};
+	}
+	_cleanup_free_ char *name = s1_xasprintf(S1_CGROUP_POD_PREFIX "%s", uuid);
+	return cgroup_plan_build_current(name, apps, c->n_apps, &c->cgroups, err);
 }
 
 /* Everything stop, gc and enter need, in one file written once, before anything exists that
  * gc must undo: gc finds the cgroups and the mounts whatever happens next. */
-static int write_record(struct pod_ctx *c, struct s1_err *err)
+static int write_record(struct s1_pod_ctx *c, struct s1_err *err)
 {
 	struct s1_record rec = {0};
 	int r;
 	if ((r = podstate_record_leader(&rec, getpid(), err)) < 0) {
-		podstate_record_free(&rec);
+		record_free(&rec);
 		return r;
 	}
-	mount_record_add(&rec, c->rootfs);
-	user_record_add(&rec, &c->ids);
-	confine_record_add(&rec, &c->confine);
+	for (size_t i = 0; i < c->n_apps; i++)
+		mount_record_add(&rec, c->apps[i].rootfs);
 	cgroup_record_add(&rec, &c->cgroups);
-	cgroupjoin_record_add(&rec, &c->cgroups);
-	return podstate_record_commit(c->podfd, &rec, err);
+	for (size_t i = 0; i < c->n_apps; i++) {
+		const struct s1_app_ctx *a = &c->apps[i];
+		record_add_app(&rec, a->ra->name);
+		user_record_add(&rec, &a->ids);
+		confine_record_add(&rec, &a->confine);
+		cgroupjoin_record_add(&rec, &c->cgroups, i);
+	}
+	if ((r = record_commit(c->podfd, &rec, err)) < 0)
+		return r;
+	/* The leader's side of the per-app locks (record.h), taken as each app exits. */
+	c->lockfd = record_lock_open(c->podfd);
+	return c->lockfd < 0 ? s1_error(err, c->lockfd, "opening %s", S1_RECORD_FILE) : 0;
 }
 
-/* The files a process of the app joins its cgroups through: open while one is to be started
- * (the app, a handler), closed once it has joined. */
-static int open_join_files(struct pod_ctx *c, struct s1_err *err)
-{
-	return cgroupjoin_open_plan(&cgroupfs_host, &c->cgroups, &c->confine, err);
-}
-
-/* The pod's cgroups (recorded already): made, announced to rkt (subcgroup, before pid), and
- * opened for the app to join. */
-static int setup_cgroups(struct pod_ctx *c, struct s1_err *err)
+/* The pod's cgroups (recorded already): made, and announced to rkt (subcgroup, before pid). */
+static int setup_cgroups(struct s1_pod_ctx *c, struct s1_err *err)
 {
 	int r;
 	if ((r = cgroup_plan_apply(&cgroupfs_host, &c->cgroups, err)) < 0)
@@ -174,168 +224,159 @@ static int setup_cgroups(struct pod_ctx *c, struct s1_err *err)
 		if (r < 0)
 			return s1_error(err, r, "writing subcgroup");
 	}
-	return open_join_files(c, err);
-}
-
-/* A process of the app (the app itself or an event handler): its root, ids, environment,
- * working directory and confinement. */
-static int start_in_app(struct pod_ctx *c, const char *path, char *const *argv, pid_t *pid,
-			struct s1_err *err)
-{
-	struct s1_spawn spec = {.rootfd = c->rootfd,
-				.workdirfd = c->workdir,
-				.workdir = c->app->working_directory,
-				.path = path,
-				.argv = argv,
-				.envp = c->envp,
-				.ids = &c->ids,
-				.confine = &c->confine};
-	return spawn_in_root(&spec, pid, err);
-}
-
-/* Kill what is left in the app's cgroups. */
-static void sweep_cgroups(struct pod_ctx *c)
-{
-	struct s1_err kerr = {0};
-	if (cgroup_kill_all(&cgroupfs_host, c->cgroups.dirs, c->cgroups.n_dirs, SIGKILL, &kerr) < 0)
-		s1_warn("killing what is left in the pod's cgroups: %s", kerr.msg);
-}
-
-static const struct s1_event_handler *find_handler(const struct s1_app *app, const char *name)
-{
-	for (size_t i = 0; i < app->n_event_handlers; i++)
-		if (strcmp(app->event_handlers[i].name, name) == 0)
-			return &app->event_handlers[i];
-	return NULL;
-}
-
-/* Event handlers run in the app's root, as the app's user, with its environment. */
-static int run_handler(struct pod_ctx *c, const char *name, struct s1_err *err)
-{
-	const struct s1_event_handler *h = find_handler(c->app, name);
-	if (!h)
-		return 0;
-	_cleanup_free_ char *path = NULL;
-	pid_t pid;
-	int r = exec_resolve_in_root(c->rootfd, h->exec[0], c->app->working_directory,
-				     env_get(c->envp, "PATH"), &path, err);
-	if (r < 0 || (r = start_in_app(c, path, h->exec, &pid, err)) < 0)
-		return s1_error_wrap(err, "%s handler", name);
-	int code = spawn_wait(pid);
-	s1_debug("%s handler exited with %d", name, code);
-	if (code != 0)
-		return s1_error(err, 0, "%s handler \"%s\" exited with status %d", name, h->exec[0],
-				code);
 	return 0;
 }
 
-/* After the app: its status is recorded (once), what it left in its cgroups is killed, the
- * post-stop handler runs, and what the handler left is killed too: nothing of the pod outlives
- * run. The leader holds its side of the record's lock throughout, so a stop --force either
- * went before (and the leader waited for it) or finds the app gone and kills nothing. */
-static void finish_pod(struct pod_ctx *c, int code)
+int run_open_join_files(struct s1_pod_ctx *c, struct s1_app_ctx *a, struct s1_err *err)
 {
-	struct s1_err werr = {0};
-	if (podstate_write_status(c->podfd, c->ra->name, code, &werr) < 0)
-		s1_warn("%s", werr.msg);
-	_cleanup_close_ int lock = podstate_record_lock(c->podfd, false, true);
-	sweep_cgroups(c);
-	if (find_handler(c->app, "post-stop")) {
-		if (open_join_files(c, &werr) < 0) {
-			s1_warn("post-stop handler: %s", werr.msg);
-			return;
-		}
-		/* Linux kills a process cloned into a v2 cgroup after a cgroup.kill there (seen
-		 * on 6.18): the post-stop handler joins by moving instead. */
-		if (c->confine.cgroup2_dir >= 0) {
-			close(c->confine.cgroup2_dir);
-			c->confine.cgroup2_dir = -1;
-		}
-		if (run_handler(c, "post-stop", &werr) < 0)
-			s1_warn("%s", werr.msg);
-		confine_close_fds(&c->confine);
-		sweep_cgroups(c);
-	}
+	return cgroupjoin_open_plan(&cgroupfs_host, &c->cgroups, a->index, &a->confine, err);
 }
 
-static int start_and_supervise(struct pod_ctx *c, const sigset_t *set, struct s1_err *err)
+int run_start_in_app(struct s1_app_ctx *a, const char *path, char *const *argv, pid_t *pid,
+		     struct s1_err *err)
 {
+	struct s1_spawn spec = {.rootfd = a->rootfd,
+				.workdirfd = a->workdir,
+				.workdir = a->app->working_directory,
+				.path = path,
+				.argv = argv,
+				.envp = a->envp,
+				.ids = &a->ids,
+				.confine = &a->confine};
+	return spawn_in_root(&spec, pid, err);
+}
+
+const struct s1_event_handler *run_find_handler(const struct s1_app_ctx *a, const char *name)
+{
+	for (size_t i = 0; i < a->app->n_event_handlers; i++)
+		if (strcmp(a->app->event_handlers[i].name, name) == 0)
+			return &a->app->event_handlers[i];
+	return NULL;
+}
+
+int run_start_handler(struct s1_app_ctx *a, const struct s1_event_handler *h, pid_t *pid,
+		      struct s1_err *err)
+{
+	_cleanup_free_ char *path = NULL;
+	int r = exec_resolve_in_root(a->rootfd, h->exec[0], a->app->working_directory,
+				     env_get(a->envp, "PATH"), &path, err);
+	if (r < 0 || (r = run_start_in_app(a, path, h->exec, pid, err)) < 0)
+		return s1_error_wrap(err, "%s handler", h->name);
+	return 0;
+}
+
+/* The app's pre-start handler, in the app's root and cgroups, as its user, with its
+ * environment; the app waits for it, and a failing one fails the pod. */
+static int run_pre_start(struct s1_app_ctx *a, struct s1_err *err)
+{
+	const struct s1_event_handler *h = run_find_handler(a, "pre-start");
 	pid_t pid;
-	int r = start_in_app(c, c->exec_path, c->app->exec, &pid, err);
+	if (!h)
+		return 0;
+	int r = run_start_handler(a, h, &pid, err);
 	if (r < 0)
 		return r;
-	/* The app has joined its cgroups: the leader keeps no descriptor of them. */
-	confine_close_fds(&c->confine);
-	if (s1_log_debug_enabled()) {
-		long long *t = c->phases, spawned = now_us();
-		s1_debug("phases (us): manifests %lld, cgroups %lld, mounts %lld, spawn %lld, "
-			 "total %lld",
-			 t[1] - t[0], t[2] - t[1], t[3] - t[2], spawned - t[3], spawned - t[0]);
-	}
-	s1_debug("app \"%s\" started as PID %ld", c->ra->name, (long)pid);
-	/* From here the app runs: failing to tell rkt about it must not orphan it. */
-	if ((r = podstate_write_pid(c->podfd, pid, err)) < 0 ||
-	    (r = podstate_mark_ready(c->podfd, err)) < 0) {
-		kill(pid, SIGKILL);
-		spawn_wait(pid);
-		return r;
-	}
-	int code = spawn_supervise(pid, set);
-	s1_debug("app \"%s\" exited with %d", c->ra->name, code);
-	finish_pod(c, code);
-	return code;
+	int code = spawn_wait(pid);
+	s1_debug("app \"%s\": pre-start handler exited with %d", a->ra->name, code);
+	if (code != 0)
+		return s1_error(err, 0, "pre-start handler \"%s\" exited with status %d",
+				h->exec[0], code);
+	return 0;
 }
 
-static int run_in_ctx(struct pod_ctx *c, const struct s1_run_args *args, struct s1_err *err)
+/* The app's pre-start handler, then the app, each joining the app's cgroups. */
+static int start_app(struct s1_pod_ctx *c, struct s1_app_ctx *a, struct s1_err *err)
 {
 	int r;
-	long long t0 = now_us();
+	if ((r = run_open_join_files(c, a, err)) < 0)
+		return r;
+	if ((r = run_pre_start(a, err)) < 0 ||
+	    (r = run_start_in_app(a, a->exec_path, a->app->exec, &a->pid, err)) < 0) {
+		if (c->n_apps > 1)
+			s1_error_wrap(err, "app \"%s\"", a->ra->name);
+		return r;
+	}
+	/* The app has joined its cgroups: the leader keeps no descriptor of them. */
+	confine_close_fds(&a->confine);
+	a->state = S1_APP_RUNNING;
+	s1_debug("app \"%s\" started as PID %ld", a->ra->name, (long)a->pid);
+	/* rkt's pid: the first app (enter checks that the PID it is given is an app of the pod
+	 * and finds the app asked for by its name). */
+	return a->index == 0 ? podstate_write_pid(c->podfd, a->pid, err) : 0;
+}
+
+/* Every app in the manifest's order; one that cannot start ends the pod (run_pod kills those
+ * that run). */
+static int start_apps(struct s1_pod_ctx *c, struct s1_err *err)
+{
+	int r;
+	for (size_t i = 0; i < c->n_apps; i++)
+		if ((r = start_app(c, &c->apps[i], err)) < 0)
+			return r;
+	if (s1_log_debug_enabled()) {
+		long long *t = c->phases, started = now_us();
+		s1_debug("phases (us): manifests %lld, cgroups %lld, mounts %lld, spawn %lld, "
+			 "total %lld",
+			 t[1] - t[0], t[2] - t[1], t[3] - t[2], started - t[3], started - t[0]);
+	}
+	return podstate_mark_ready(c->podfd, err);
+}
+
+static int run_in_ctx(struct s1_pod_ctx *c, const struct s1_run_args *args, struct s1_err *err)
+{
+	int r;
+	c->phases[0] = now_us();
 	c->podfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (c->podfd < 0)
 		return s1_error(err, errno, "opening the pod directory");
-	if ((r = load_manifests(c, err)) < 0)
+	if ((r = load_pod(c, args, err)) < 0)
 		return r;
-
-	c->rootfs = podstate_app_rootfs(c->ra->name);
-	c->imgroot = path_open_in_root(c->podfd, c->rootfs, O_PATH | O_DIRECTORY);
-	if (c->imgroot < 0)
-		return s1_error(err, c->imgroot, "app rootfs %s", c->rootfs);
-	if ((r = user_resolve(c->imgroot, c->app, &c->ids, err)) < 0)
-		return r;
-	if ((r = isolators_parse(c->app, &c->pod, args->disable_seccomp, &c->iso, err)) < 0)
-		return r;
-	confine_compute(&c->iso, args->disable_capabilities, c->ids.uid, &c->confine);
-	c->envp = env_build(c->app, c->ra->name);
 
 	/* Signals wait in the mask from now on: one that arrives during setup is passed on to
-	 * the app once it runs, and SIGCHLD is read with sigwaitinfo. */
+	 * the apps once they run, and SIGCHLD is read with sigwaitinfo. */
 	sigset_t set;
 	spawn_block_signals(&set);
 	signal(SIGPIPE, SIG_IGN);
 
-	long long t_manifests = now_us();
+	c->phases[1] = now_us();
 	if ((r = plan_cgroups(c, args->uuid, err)) < 0 || (r = write_record(c, err)) < 0 ||
 	    (r = setup_cgroups(c, err)) < 0)
 		return r;
-	long long t_cgroups = now_us();
-	if ((r = prepare_root(c, args, err)) < 0 ||
-	    (r = podstate_write_env(c->podfd, c->ra->name, c->envp, err)) < 0 ||
-	    (r = run_handler(c, "pre-start", err)) < 0)
-		return r;
-	c->phases[0] = t0;
-	c->phases[1] = t_manifests;
-	c->phases[2] = t_cgroups;
+	c->phases[2] = now_us();
+	for (size_t i = 0; i < c->n_apps; i++) {
+		struct s1_app_ctx *a = &c->apps[i];
+		if ((r = prepare_root(c, a, args, err)) < 0 ||
+		    (r = podstate_write_env(c->podfd, a->ra->name, a->envp, err)) < 0)
+			return c->n_apps > 1 ? s1_error_wrap(err, "app \"%s\"", a->ra->name) : r;
+	}
 	c->phases[3] = now_us();
-	return start_and_supervise(c, &set, err);
+	if ((r = start_apps(c, err)) < 0)
+		return r;
+	return podlife_supervise(c, &set);
+}
+
+/* run failed: the apps that run are killed (SIGKILL to each, and to whatever is in their
+ * cgroups), the leader steps out of the pod's cgroups and removes them. Whatever cannot go now
+ * stays recorded for gc. */
+static void undo_pod(struct s1_pod_ctx *c)
+{
+	struct s1_err uerr = {0};
+	for (size_t i = 0; i < c->n_apps; i++)
+		if (c->apps[i].state == S1_APP_RUNNING) {
+			kill(c->apps[i].pid, SIGKILL);
+			spawn_wait(c->apps[i].pid);
+		}
+	if (!c->cgroups_made)
+		return;
+	if (cgroup_plan_leave(&cgroupfs_host, &c->cgroups, &uerr) < 0)
+		s1_warn("%s", uerr.msg);
+	if (cgroup_remove(&cgroupfs_host, c->cgroups.dirs, c->cgroups.n_dirs, &uerr) < 0)
+		s1_warn("%s", uerr.msg);
 }
 
 int run_pod(const struct s1_run_args *args, struct s1_err *err)
 {
-	struct pod_ctx c = {.podfd = -1,
-			    .imgroot = -1,
-			    .rootfd = -1,
-			    .workdir = -1,
-			    .confine = {.cgroup2_dir = -1, .cgroup2_procs = -1}};
+	struct s1_pod_ctx c = {.podfd = -1, .lockfd = -1};
 	int r;
 
 	if ((r = check_lock_fd(err)) < 0 || (r = podstate_check_uuid(args->uuid, err)) < 0)
@@ -343,22 +384,15 @@ int run_pod(const struct s1_run_args *args, struct s1_err *err)
 	if (args->hostname)
 		s1_warn("--hostname=%s is ignored: a fly pod shares the host's hostname",
 			args->hostname);
-	if (args->mds_token)
-		s1_warn("--mds-token is ignored: no metadata service is registered");
 
 	r = run_in_ctx(&c, args, err);
-	if (r < 0 && c.cgroups_made) {
-		/* The leader steps out; what a pre-start handler left behind is killed with the
-		 * cgroups. Whatever cannot go now stays recorded for gc. */
-		struct s1_err uerr = {0};
-		if (cgroup_plan_leave(&cgroupfs_host, &c.cgroups, &uerr) < 0)
-			s1_warn("%s", uerr.msg);
-		if (cgroup_remove(&cgroupfs_host, c.cgroups.dirs, c.cgroups.n_dirs, &uerr) < 0)
-			s1_warn("%s", uerr.msg);
-	}
-	/* Success or failure, the app's mounts go with the pod leader: nothing stays mounted. */
-	if (c.rootfd >= 0 && mount_root_teardown(c.rootfd) < 0)
-		s1_warn("can't unmount the app's rootfs: %s", s1_strerror(errno));
+	if (r < 0)
+		undo_pod(&c);
+	/* Success or failure, the apps' mounts go with the pod leader: nothing stays mounted. */
+	for (size_t i = 0; i < c.n_apps; i++)
+		if (c.apps[i].rootfd >= 0 && mount_root_teardown(c.apps[i].rootfd) < 0)
+			s1_warn("can't unmount app \"%s\"'s rootfs: %s", c.apps[i].ra->name,
+				s1_strerror(errno));
 	pod_ctx_free(&c);
 	return r;
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <linux/sched.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -18,53 +19,6 @@
 #include "stage1c/spawn.h"
 #include "stage1c/syscalls.h"
 #include "stage1c/util.h"
-
-enum child_step {
-	STEP_FDS = 1,
-	STEP_CONFINE,
-	STEP_CHROOT,
-	STEP_CHDIR,
-	STEP_SETGROUPS,
-	STEP_SETGID,
-	STEP_SETUID,
-	STEP_CAPS,
-	STEP_PDEATHSIG,
-	STEP_SECCOMP,
-	STEP_EXEC,
-};
-
-struct child_report {
-	int step;
-	int err;
-};
-
-static const char *step_name(int step)
-{
-	switch (step) {
-	case STEP_FDS:
-		return "closing inherited descriptors";
-	case STEP_CONFINE:
-		return "joining the pod's cgroups and dropping capabilities";
-	case STEP_CAPS:
-		return "setting the app's capabilities";
-	case STEP_CHROOT:
-		return "entering the app's root";
-	case STEP_CHDIR:
-		return "changing to the working directory";
-	case STEP_SETGROUPS:
-		return "setting supplementary groups";
-	case STEP_SETGID:
-		return "setting the group id";
-	case STEP_SETUID:
-		return "setting the user id";
-	case STEP_PDEATHSIG:
-		return "tying the app to its leader";
-	case STEP_SECCOMP:
-		return "loading the seccomp filter";
-	default:
-		return "starting the app";
-	}
-}
 
 /* Every descriptor above 2 closes at exec, the lock fd and the report pipe included. */
 static int mark_fds_cloexec(void)
@@ -93,60 +47,59 @@ static void reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* In the child: enter the root and exec, tied to its parent (leader) with PR_SET_PDEATHSIG.
- * Returns only on failure: the step that failed, errno in *e. */
-static int enter_and_exec(const struct s1_spawn *spec, pid_t leader, bool in_cgroup2, int *e)
+/* In the child: chroot into the app's root and change to its working directory. */
+static int enter_root(const struct s1_spawn *spec, struct s1_err *err)
 {
-	const struct s1_ids *ids = spec->ids;
-	int r;
-	*e = 0;
-	reset_signals();
-	if (mark_fds_cloexec() < 0)
-		return *e = errno, STEP_FDS;
-	if (spec->confine && (r = confine_before_setuid(spec->confine, in_cgroup2)) < 0) {
-		*e = -r;
-		return STEP_CONFINE;
-	}
 	if (fchdir(spec->rootfd) < 0 || chroot(".") < 0)
-		return *e = errno, STEP_CHROOT;
+		return s1_error(err, errno, "entering the app's root");
 	/* The working directory was resolved inside the root once, as a descriptor: nothing the
 	 * app (or a handler) did to that path since can move the process out of its root. */
 	if (spec->workdirfd >= 0 ? fchdir(spec->workdirfd) < 0 : chdir("/") < 0)
-		return *e = errno, STEP_CHDIR;
+		return s1_error(err, errno, "changing to the working directory %s",
+				spec->workdir ? spec->workdir : "/");
+	return 0;
+}
+
+/* In the child: take the app's groups and user, for good (real, effective and saved ids). */
+static int set_ids(const struct s1_ids *ids, struct s1_err *err)
+{
 	if (setgroups(ids->n_groups, ids->groups) < 0)
-		return *e = errno, STEP_SETGROUPS;
+		return s1_error(err, errno, "setting supplementary groups");
 	if (setresgid(ids->gid, ids->gid, ids->gid) < 0)
-		return *e = errno, STEP_SETGID;
+		return s1_error(err, errno, "setting the group id");
 	if (setresuid(ids->uid, ids->uid, ids->uid) < 0)
-		return *e = errno, STEP_SETUID;
-	if (spec->confine && (r = confine_after_setuid(spec->confine)) < 0) {
-		*e = -r;
-		return STEP_CAPS;
-	}
+		return s1_error(err, errno, "setting the user id");
+	return 0;
+}
+
+/* In the child: enter the root and exec, tied to its parent (leader) with PR_SET_PDEATHSIG.
+ * Returns only on failure, with err naming the step that failed. */
+static int enter_and_exec(const struct s1_spawn *spec, pid_t leader, bool in_cgroup2,
+			  struct s1_err *err)
+{
+	const struct s1_confine *c = spec->confine;
+	int r;
+	reset_signals();
+	if ((r = mark_fds_cloexec()) < 0)
+		return s1_error(err, r, "closing inherited descriptors");
+	if (c && (r = confine_before_setuid(c, in_cgroup2)) < 0)
+		return s1_error(err, r, "joining the pod's cgroups and dropping capabilities");
+	if ((r = enter_root(spec, err)) < 0 || (r = set_ids(spec->ids, err)) < 0)
+		return r;
+	if (c && (r = confine_after_setuid(c)) < 0)
+		return s1_error(err, r, "setting the app's capabilities");
 	/* After the last credential change, which would clear it; then make sure the leader did
 	 * not die before it was set. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		return *e = errno, STEP_PDEATHSIG;
+		return s1_error(err, errno, "tying the app to its leader");
 	if (getppid() != leader)
 		_exit(137);
 	/* Last: from here on the filter applies. Should execve fail, reporting it takes write and
 	 * exit_group; a filter that blocks those kills the child instead (status 128+SIGSYS). */
-	if (spec->confine && (r = confine_load_seccomp(spec->confine)) < 0) {
-		*e = -r;
-		return STEP_SECCOMP;
-	}
+	if (c && (r = confine_load_seccomp(c)) < 0)
+		return s1_error(err, r, "loading the seccomp filter");
 	execve(spec->path, spec->argv, spec->envp);
-	return *e = errno, STEP_EXEC;
-}
-
-static int report_error(const struct s1_spawn *spec, int step, int e, struct s1_err *err)
-{
-	if (step == STEP_EXEC)
-		return s1_error(err, e, "can't execute \"%s\"", spec->argv[0]);
-	if (step == STEP_CHDIR)
-		return s1_error(err, e, "%s %s", step_name(step),
-				spec->workdir ? spec->workdir : "/");
-	return s1_error(err, e, "%s", step_name(step));
+	return s1_error(err, errno, "can't execute \"%s\"", spec->argv[0]);
 }
 
 /* fork(), or where a v2 cgroup is given, clone3 straight into it: a process created in its
@@ -170,6 +123,39 @@ static pid_t fork_into_cgroup(int cgroup_dir, bool *in_cgroup)
 	return fork();
 }
 
+/* A failing child sends its whole error in one write, which a pipe keeps in one piece. */
+_Static_assert(sizeof(struct s1_err) <= PIPE_BUF, "a child's error must fit one pipe write");
+
+/* In the parent: the report pipe closes at the child's exec (0) or carries its error. */
+static int wait_for_exec(const struct s1_spawn *spec, pid_t pid, int fd, struct s1_err *err)
+{
+	struct s1_err rep;
+	ssize_t n;
+	do
+		n = read(fd, &rep, sizeof(rep));
+	while (n < 0 && errno == EINTR);
+	int e = errno;
+	close(fd);
+	if (n == 0)
+		return 0;
+	if (n < 0) {
+		/* We cannot tell whether it reached exec: it must not run unsupervised. */
+		kill(pid, SIGKILL);
+		spawn_wait(pid);
+		return s1_error(err, e, "reading the setup report of \"%s\"", spec->argv[0]);
+	}
+	spawn_wait(pid);
+	if (n != (ssize_t)sizeof(rep))
+		return s1_error(err, 0, "can't execute \"%s\": the child died during setup",
+				spec->argv[0]);
+	rep.msg[sizeof(rep.msg) - 1] = '\0';
+	if (rep.code <= 0)
+		rep.code = EINVAL;
+	if (err)
+		*err = rep;
+	return -rep.code;
+}
+
 int spawn_in_root(const struct s1_spawn *spec, pid_t *pid_out, struct s1_err *err)
 {
 	int p[2];
@@ -186,34 +172,16 @@ int spawn_in_root(const struct s1_spawn *spec, pid_t *pid_out, struct s1_err *er
 	}
 	if (pid == 0) {
 		close(p[0]);
-		struct child_report rep;
-		rep.step = enter_and_exec(spec, leader, in_cgroup2, &rep.err);
-		(void)!write(p[1], &rep, sizeof(rep));
+		struct s1_err child_err = {0};
+		enter_and_exec(spec, leader, in_cgroup2, &child_err);
+		(void)!write(p[1], &child_err, sizeof(child_err));
 		_exit(127);
 	}
 	close(p[1]);
-	struct child_report rep;
-	ssize_t n;
-	do
-		n = read(p[0], &rep, sizeof(rep));
-	while (n < 0 && errno == EINTR);
-	close(p[0]);
-	if (n == 0) {
+	int r = wait_for_exec(spec, pid, p[0], err);
+	if (r == 0)
 		*pid_out = pid;
-		return 0;
-	}
-	if (n < 0) {
-		/* We cannot tell whether it reached exec: it must not run unsupervised. */
-		int e = errno;
-		kill(pid, SIGKILL);
-		spawn_wait(pid);
-		return s1_error(err, e, "reading the setup report of \"%s\"", spec->argv[0]);
-	}
-	spawn_wait(pid);
-	if (n != (ssize_t)sizeof(rep))
-		return s1_error(err, 0, "can't execute \"%s\": the child died during setup",
-				spec->argv[0]);
-	return report_error(spec, rep.step, rep.err, err);
+	return r;
 }
 
 int spawn_exit_code(int wstatus)
@@ -247,7 +215,7 @@ void spawn_block_signals(sigset_t *set)
 	sigprocmask(SIG_BLOCK, set, NULL);
 }
 
-static bool sent_by_a_process(const siginfo_t *si)
+bool spawn_signal_from_process(const siginfo_t *si)
 {
 	/* kill(2), sigqueue(3), tkill(2): not the terminal, which already signalled the child. */
 	return si->si_code == SI_USER || si->si_code == SI_QUEUE || si->si_code == SI_TKILL;
@@ -268,7 +236,7 @@ int spawn_supervise(pid_t child, const sigset_t *set)
 					return spawn_exit_code(st);
 			continue;
 		}
-		if (sent_by_a_process(&si)) {
+		if (spawn_signal_from_process(&si)) {
 			s1_debug("forwarding signal %d to PID %ld", s, (long)child);
 			kill(child, s);
 		}

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "stage1c/cgroup.h"
+#include "stage1c/confine.h"
 #include "stage1c/log.h"
 #include "stage1c/mount.h"
 #include "stage1c/podstate.h"
@@ -26,24 +27,52 @@ static bool pod_is_running(int podfd)
 	return errno == EWOULDBLOCK;
 }
 
-static int leader_alive(int podfd, pid_t *pid)
+/* stop --force: SIGKILL to every process in each app's cgroups, the app's lock held (record.h):
+ * an app whose lock the leader holds has exited, and its post-stop handler is left alone. */
+static int kill_apps(int podfd, struct s1_err *err)
 {
-	unsigned long long start, now;
-	if (podstate_read_leader(podfd, pid, &start) < 0)
-		return -ENOENT;
-	if (podstate_proc_starttime(*pid, &now) < 0 || now != start)
-		return -ESRCH;
-	return 0;
-}
-
-/* The pid file's PID is still the app: a child of the pod's leader, which is the process the
- * record names (same start time). Not its root, which the app may change (chroot). */
-static bool pid_is_app(int podfd, pid_t pid)
-{
-	pid_t leader, parent;
-	unsigned long long start;
-	return leader_alive(podfd, &leader) == 0 && podstate_proc_stat(pid, &parent, &start) == 0 &&
-	       parent == leader;
+	_cleanup_close_ int lock = record_lock_open(podfd);
+	if (lock == -ENOENT)
+		return 0; /* run made nothing to kill yet */
+	if (lock < 0)
+		return s1_error(err, lock, "opening %s", S1_RECORD_FILE);
+	struct s1_record rec;
+	int r = record_load(podfd, &rec);
+	if (r < 0)
+		return s1_error(err, r, "reading %s", S1_RECORD_FILE);
+	size_t n;
+	char **apps = record_apps(&rec, &n);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		if ((r = record_lock_app(lock, i, true, false)) == -EWOULDBLOCK) {
+			r = 0;
+			continue;
+		}
+		_cleanup_free_ char *text = NULL;
+		if (r < 0) {
+			s1_error(err, r, "locking app \"%s\"", apps[i]);
+			break;
+		}
+		if (record_get(&rec, S1_REC_APP_CGROUPS, apps[i], &text) < 0)
+			continue;
+		char *files[S1_MAX_CGROUP_FDS];
+		size_t nf = 0;
+		for (char *line = text, *nl; *line && nf < S1_MAX_CGROUP_FDS; line = nl + 1) {
+			nl = strchr(line, '\n');
+			*nl = '\0';
+			/* Only what the record may name: a join file of a pod cgroup. */
+			if (!cgroupjoin_is_app_file(&cgroupfs_host, line)) {
+				r = s1_error(err, 0, "%s record: bad entry \"%s\"",
+					     S1_REC_APP_CGROUPS, line);
+				break;
+			}
+			files[nf++] = line;
+		}
+		if (r == 0)
+			r = cgroup_kill_joined(&cgroupfs_host, files, nf, SIGKILL, err);
+	}
+	record_apps_free(apps);
+	record_free(&rec);
+	return r;
 }
 
 int stop_pod(const struct s1_stop_args *args, struct s1_err *err)
@@ -56,48 +85,23 @@ int stop_pod(const struct s1_stop_args *args, struct s1_err *err)
 		return s1_error(err, errno, "opening the pod directory");
 	if (!pod_is_running(podfd))
 		return 0;
-
-	int sig = args->force ? SIGKILL : SIGTERM;
-	_cleanup_free_ char *text = NULL;
-	long long pid = 0;
-	r = s1_read_file_at(podfd, "pid", 64, &text, NULL);
-	if (r == 0) {
-		char *nl = strchr(text, '\n');
-		if (nl)
-			*nl = '\0';
-		if (s1_parse_ll(text, 1, 1 << 30, &pid) < 0)
-			return s1_error(err, 0, "the pod's pid file is garbled: \"%s\"", text);
-	} else if (r != -ENOENT) {
-		return s1_error(err, r, "reading the pod's pid file");
-	}
-
-	_cleanup_close_ int lock = -1;
-	if (args->force) {
-		/* Everything in the app's cgroups, daemons that left its process group included;
-		 * the leader is not there and records the app's status. It waits for this lock
-		 * before it starts the post-stop handler in those cgroups, and holds it from then
-		 * on: held, the app has exited and nothing of it is left to kill. */
-		struct s1_err kerr = {0};
-		lock = podstate_record_lock(podfd, true, false);
-		if (lock == -EWOULDBLOCK)
-			return 0;
-		/* The app itself still gets its SIGKILL below. */
-		if (cgroup_kill_recorded(&cgroupfs_host, podfd, SIGKILL, &kerr) < 0)
-			s1_warn("%s", kerr.msg);
-	}
-	if (pid > 0) {
-		if (pid_is_app(podfd, (pid_t)pid) && kill((pid_t)pid, sig) < 0 && errno != ESRCH)
-			return s1_error(err, errno, "signalling the app (PID %lld)", pid);
-		return 0;
-	}
-	/* No pid file: the app is not up yet (or run failed); the leader passes SIGTERM on and
-	 * dies of SIGKILL, taking the app with it. */
+	/* --force: everything in the apps' cgroups, daemons that left their process group
+	 * included; the leader is not there, and records each app's status. */
+	if (args->force && (r = kill_apps(podfd, err)) < 0)
+		return r;
+	/* The leader passes SIGTERM on to every app that runs (and to those not started yet, once
+	 * they are). --force: once every app has started the leader stays, to record their
+	 * statuses and run their post-stop handlers; before, it dies of SIGKILL and takes what it
+	 * started with it (their children die with their parent). */
 	pid_t leader;
-	r = leader_alive(podfd, &leader);
+	r = podstate_leader_alive(podfd, &leader);
 	if (r == -ESRCH)
 		return 0;
 	if (r < 0)
-		return s1_error(err, 0, "the pod has neither a pid file nor a leader record");
+		return s1_error(err, 0, "the pod has no leader record");
+	if (args->force && faccessat(podfd, S1_READY_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
+	int sig = args->force ? SIGKILL : SIGTERM;
 	if (kill(leader, sig) < 0 && errno != ESRCH)
 		return s1_error(err, errno, "signalling the pod leader (PID %ld)", (long)leader);
 	return 0;

@@ -198,7 +198,7 @@ void user_record_add(struct s1_record *rec, const struct s1_ids *ids)
 				      ids->n_groups);
 	for (size_t i = 0; i < ids->n_groups; i++)
 		len += (size_t)snprintf(buf + len, cap - len, " %u", (unsigned)ids->groups[i]);
-	podstate_record_add(rec, "ids", buf);
+	record_add(rec, S1_REC_IDS, buf);
 }
 
 static bool next_id(const char **p, unsigned long long max, unsigned long long *v)
@@ -214,11 +214,12 @@ static bool next_id(const char **p, unsigned long long max, unsigned long long *
 	return true;
 }
 
-int user_record_read(int podfd, struct s1_ids *ids, struct s1_err *err)
+int user_record_read(const struct s1_record *rec, const char *app, struct s1_ids *ids,
+		     struct s1_err *err)
 {
 	_cleanup_free_ char *text = NULL;
 	memset(ids, 0, sizeof(*ids));
-	int r = podstate_record_read(podfd, "ids", &text);
+	int r = record_get(rec, S1_REC_IDS, app, &text);
 	if (r < 0)
 		return s1_error(err, r, "reading the app's ids record");
 	/* A leading space lets next_id read every field the same way. */

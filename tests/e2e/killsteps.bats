@@ -31,10 +31,31 @@ teardown() {
 # it and set it aside (TEMPLATE) for the steps to copy, each under a UUID of its own.
 template() {
 	pod_json "$@"
+	prepare_template
+}
+
+# prepare_template: prepare $POD_JSON and set it aside as TEMPLATE, unmounted as rkt prepare
+# leaves a pod (each step's run-prepared mounts its own overlays).
+prepare_template() {
 	prepare
+	"$STAGE0" unmount-below "$POD"
 	mkdir -p "$DATA/templates"
 	TEMPLATE=$DATA/templates/$UUID
 	mv "$POD" "$TEMPLATE"
+}
+
+# template_pod2: the same for a pod of two apps of the busybox image sharing an empty volume.
+template_pod2() {
+	jq -n '
+	def app($n): {name: $n,
+	  image: {name: "example.com/busybox", id: "auto",
+	          labels: [{name: "os", value: "linux"}, {name: "arch", value: "amd64"}]},
+	  app: {exec: ["/bin/true"], user: "0", group: "0"},
+	  mounts: [{volume: "shared", path: "/shared"}]};
+	{acVersion: "1.30.0", acKind: "PodManifest", apps: [app("a"), app("b")],
+	 volumes: [{name: "shared", kind: "empty"}], isolators: null,
+	 annotations: [{name: "coreos.com/rkt/stage1/mutable", value: "false"}], ports: []}' >"$POD_JSON"
+	prepare_template
 }
 
 template_sum() {
@@ -130,6 +151,9 @@ kill_every_step() {
 		  {\"name\": \"data\", \"kind\": \"host\", \"source\": \"$HOST_VOLUME\", \"recursive\": true, \"readOnly\": true}]" \
 		'{"mounts": [{"volume": "scratch", "path": "/scratch"}, {"volume": "data", "path": "/data"}]}'
 	USE_HOST_VOLUME=$HOST_VOLUME kill_every_step run || failed=1
+	# Two apps: two roots, two apps' cgroups and records, the per-app locks.
+	template_pod2
+	kill_every_step run || failed=1
 	[ "$failed" -eq 0 ]
 }
 

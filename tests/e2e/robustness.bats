@@ -159,4 +159,7 @@ pids_running() {
 	[[ $output == *"busy"* ]]
 	[ "$(sha256sum <"$POD/stage1/rootfs/run")" = "$before" ]
 	[ "$(sha256sum <"$STAGE1_BIN/run")" = "$shared" ]
+	# What every pod of the image shares: rkt's tree store (the overlay's lower directory).
+	local tree=$DATA/cas/tree/$(cat "$POD/stage1TreeStoreID")/rootfs/run
+	[ ! -f "$tree" ] || [ "$(sha256sum <"$tree")" = "$shared" ]
 }

@@ -33,14 +33,26 @@ teardown() {
 	assert_one_line_error 'apps[0].name: invalid app name "Bad_Name"'
 }
 
-@test "a pod with two apps is refused" {
+@test "an app of several without its image manifest is refused naming the app" {
 	jq '.apps += [.apps[0] | .name = "second"]' "$POD/pod" >"$POD/pod.new" && mv "$POD/pod.new" "$POD/pod"
 	run_pod
-	assert_one_line_error 'a fly pod runs exactly one'
+	assert_one_line_error 'app "second": reading the image manifest appsinfo/second/manifest: no such file or directory'
+}
+
+@test "a pod without apps is refused" {
+	jq '.apps = []' "$POD/pod" >"$POD/pod.new" && mv "$POD/pod.new" "$POD/pod"
+	run_pod
+	assert_one_line_error 'pod manifest: no apps'
 }
 
 @test "a missing app rootfs is refused" {
-	rm -rf "$POD/stage1/rootfs/opt/stage2/busybox/rootfs"
+	local root=$POD/stage1/rootfs/opt/stage2/busybox/rootfs
+	# Rendered as an overlay, the rootfs is a mount point: stage0 would mount it again.
+	if mountpoint -q "$root"; then
+		umount "$root"
+		rm -f "$POD/overlay-prepared"
+	fi
+	rm -rf "$root"
 	run_pod
 	assert_one_line_error 'app rootfs stage1/rootfs/opt/stage2/busybox/rootfs: no such file or directory'
 }

@@ -31,7 +31,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void check_env(const struct s1_app *app, const char *name)
 {
 	struct s1_err err = {0};
-	char **envp = env_build(app, name), **back;
+	char **envp = env_build(app, name, NULL), **back;
 	char *text = env_serialize(envp);
 	FUZZ_CHECK(env_parse(text, &back, &err) == 0);
 	size_t i = 0;

@@ -151,14 +151,17 @@ static void check_round_trip(const struct s1_ids *ids, const struct s1_confine *
 	struct s1_record rec = {0};
 	struct s1_ids ids2;
 	struct s1_confine c2;
+	record_add_app(&rec, "app");
 	user_record_add(&rec, ids);
 	confine_record_add(&rec, c);
-	FUZZ_CHECK(podstate_record_commit(podfd, &rec, &err) == 0);
-	FUZZ_CHECK(user_record_read(podfd, &ids2, &err) == 0);
+	FUZZ_CHECK(record_commit(podfd, &rec, &err) == 0);
+	FUZZ_CHECK(record_load(podfd, &rec) == 0);
+	FUZZ_CHECK(user_record_read(&rec, "app", &ids2, &err) == 0);
 	FUZZ_CHECK(ids2.uid == ids->uid && ids2.gid == ids->gid && ids2.n_groups == ids->n_groups);
 	FUZZ_CHECK(memcmp(ids2.groups, ids->groups, ids->n_groups * sizeof(gid_t)) == 0);
 	user_ids_free(&ids2);
-	FUZZ_CHECK(confine_record_read(podfd, &c2, &err) == 0);
+	FUZZ_CHECK(confine_record_read(&rec, "app", &c2, &err) == 0);
+	record_free(&rec);
 	FUZZ_CHECK(c2.keep_caps == c->keep_caps && c2.bounding == c->bounding &&
 		   c2.granted == c->granted && c2.ambient == c->ambient &&
 		   c2.no_new_privs == c->no_new_privs &&
@@ -184,22 +187,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n;
 	if (cgroup_record_read(podfd, &dirs, &n, &err) == 0)
 		cgroup_record_free(dirs, n);
-	char *rootfs;
-	if (mount_record_read(podfd, &rootfs) == 0)
-		free(rootfs);
-	/* enter joins the app's cgroups; stop --force kills them; gc removes them. */
+	struct s1_record rec;
+	if (record_load(podfd, &rec) < 0)
+		return 0;
+	/* enter joins an app's cgroups; stop --force kills them; gc removes them. */
+	size_t n_apps;
+	char **apps = record_apps(&rec, &n_apps);
+	const char *first = n_apps ? apps[0] : NULL;
 	struct s1_confine joined = {.cgroup2_dir = -1, .cgroup2_procs = -1};
-	cgroupjoin_open_recorded(&fake_fs, podfd, &joined, &err);
+	cgroupjoin_open_recorded(&fake_fs, &rec, first, &joined, &err);
 	confine_close_fds(&joined);
 	cgroup_kill_recorded(&fake_fs, podfd, SIGKILL, &err);
 	cgroup_remove_recorded(&fake_fs, podfd, &err);
 
 	struct s1_ids ids;
 	struct s1_confine c;
-	if (user_record_read(podfd, &ids, &err) == 0) {
-		if (confine_record_read(podfd, &c, &err) == 0)
+	if (user_record_read(&rec, first, &ids, &err) == 0) {
+		if (confine_record_read(&rec, first, &c, &err) == 0) {
+			record_free(&rec);
 			check_round_trip(&ids, &c);
+		}
 		user_ids_free(&ids);
 	}
+	record_apps_free(apps);
+	record_free(&rec);
 	return 0;
 }

@@ -873,7 +873,7 @@ static void test_join(void **state)
 	struct s1_err err = {0};
 	struct s1_confine c = {.cgroup2_dir = -1, .cgroup2_procs = -1};
 	on_hybrid_applied(f, &p);
-	assert_int_equal(cgroupjoin_open_plan(&f->fs, &p, &c, &err), 0);
+	assert_int_equal(cgroupjoin_open_plan(&f->fs, &p, 0, &c, &err), 0);
 	/* v1: two "tasks" files; v2: cgroup.procs and the cgroup itself, for clone3. */
 	assert_int_equal(c.n_cgroup_fds, 2);
 	assert_true(c.cgroup2_procs >= 0);
@@ -895,7 +895,7 @@ static void test_join(void **state)
 	/* A file that cannot be opened: none is left open. */
 	_cleanup_free_ char *tasks = real(f, CPU_POD "/tasks");
 	unlink(tasks);
-	assert_int_equal(cgroupjoin_open_plan(&f->fs, &p, &c, &err), -ENOENT);
+	assert_int_equal(cgroupjoin_open_plan(&f->fs, &p, 0, &c, &err), -ENOENT);
 	assert_string_equal(err.msg, "opening " CPU_POD "/tasks: no such file or directory");
 	assert_int_equal(c.n_cgroup_fds, 0);
 	assert_int_equal(c.cgroup2_procs, -1);
@@ -924,11 +924,21 @@ static void write_record(int podfd, const char *section, const char *payload)
 {
 	struct s1_err err = {0};
 	struct s1_record rec = {0};
-	podstate_record_add(&rec, "leader", "42 1000");
+	record_add(&rec, "leader", "42 1000");
 	if (payload)
-		podstate_record_add(&rec, section, payload);
-	if (podstate_record_commit(podfd, &rec, &err) != 0)
+		record_add(&rec, section, payload);
+	if (record_commit(podfd, &rec, &err) != 0)
 		fail_msg("record: %s", err.msg);
+}
+
+/* The pod's record as enter reads it: every app's join files. */
+static int open_recorded(struct fake *f, int podfd, struct s1_confine *c, struct s1_err *err)
+{
+	struct s1_record rec;
+	assert_int_equal(record_load(podfd, &rec), 0);
+	int r = cgroupjoin_open_recorded(&f->fs, &rec, NULL, c, err);
+	record_free(&rec);
+	return r;
 }
 
 /* enter: the files run recorded, and nothing else the record could name. */
@@ -941,9 +951,9 @@ static void test_join_recorded(void **state)
 	struct s1_record rec = {0};
 	struct s1_err err = {0};
 	struct s1_confine c = {.cgroup2_dir = -1, .cgroup2_procs = -1};
-	cgroupjoin_record_add(&rec, &p);
-	assert_int_equal(podstate_record_commit(podfd, &rec, &err), 0);
-	assert_int_equal(cgroupjoin_open_recorded(&f->fs, podfd, &c, &err), 0);
+	cgroupjoin_record_add(&rec, &p, 0);
+	assert_int_equal(record_commit(podfd, &rec, &err), 0);
+	assert_int_equal(open_recorded(f, podfd, &c, &err), 0);
 	assert_int_equal(c.n_cgroup_fds, 2);
 	assert_true(c.cgroup2_dir >= 0);
 	close_all(&c);
@@ -955,8 +965,8 @@ static void test_join_recorded(void **state)
 	    UNIFIED_POD "/app/memory.max",
 	};
 	for (size_t i = 0; i < S1_ARRAY_SIZE(bad); i++) {
-		write_record(podfd, S1_APP_CGROUPS_RECORD, bad[i]);
-		assert_int_equal(cgroupjoin_open_recorded(&f->fs, podfd, &c, &err), -EINVAL);
+		write_record(podfd, S1_REC_APP_CGROUPS, bad[i]);
+		assert_int_equal(open_recorded(f, podfd, &c, &err), -EINVAL);
 		_cleanup_free_ char *msg =
 		    s1_xasprintf("app-cgroups record: bad entry \"%s\"", bad[i]);
 		assert_string_equal(err.msg, msg);
@@ -968,12 +978,12 @@ static void test_join_recorded(void **state)
 		free(lots);
 		lots = more;
 	}
-	write_record(podfd, S1_APP_CGROUPS_RECORD, lots);
-	assert_int_equal(cgroupjoin_open_recorded(&f->fs, podfd, &c, &err), -EINVAL);
+	write_record(podfd, S1_REC_APP_CGROUPS, lots);
+	assert_int_equal(open_recorded(f, podfd, &c, &err), -EINVAL);
 	assert_string_equal(err.msg, "app-cgroups record: too many entries");
 	/* A pod without the section joins nothing. */
-	write_record(podfd, S1_APP_CGROUPS_RECORD, NULL);
-	assert_int_equal(cgroupjoin_open_recorded(&f->fs, podfd, &c, &err), 0);
+	write_record(podfd, S1_REC_APP_CGROUPS, NULL);
+	assert_int_equal(open_recorded(f, podfd, &c, &err), 0);
 	assert_int_equal(c.n_cgroup_fds, 0);
 	assert_int_equal(c.cgroup2_procs, -1);
 	cgroup_plan_free(&p);
@@ -1031,10 +1041,10 @@ static void test_record(void **state)
 	assert_int_equal(cgroup_remove_recorded(&f->fs, podfd, &err), 0);
 	/* Among the record's other sections, which the cgroup lines do not absorb. */
 	struct s1_record rec = {0};
-	podstate_record_add(&rec, "leader", "42 1000");
+	record_add(&rec, "leader", "42 1000");
 	cgroup_record_add(&rec, &p);
-	podstate_record_add(&rec, "app-cgroups", "/sys/fs/cgroup/x/tasks");
-	if (podstate_record_commit(podfd, &rec, &err) != 0)
+	record_add(&rec, "app-cgroups", "/sys/fs/cgroup/x/tasks");
+	if (record_commit(podfd, &rec, &err) != 0)
 		fail_msg("record: %s", err.msg);
 	_cleanup_free_ char *text = get(f, "/pod/" S1_RECORD_FILE);
 	assert_string_equal(text, "leader 42 1000\n"

@@ -20,7 +20,8 @@
 #include "stage1c/cgroup.h"
 #include "stage1c/util.h"
 
-static const struct s1_cgroup_limits all_limits = {true, 64 << 20, true, 250, true, 512};
+static const struct s1_cgroup_app one_app = {.name = "app1",
+					     .lim = {true, 64 << 20, true, 250, true, 512}};
 
 struct host {
 	struct s1_cgroup_plan plan;
@@ -121,7 +122,7 @@ static void test_host_cgroups(void **state)
 	_cleanup_free_ char *pod = s1_xasprintf(S1_CGROUP_POD_PREFIX "%s", uuid);
 	_cleanup_free_ char *before = slurp("/proc/self/cgroup");
 
-	if (cgroup_plan_build_current(pod, &all_limits, &h->plan, &err) != 0)
+	if (cgroup_plan_build_current(pod, &one_app, 1, &h->plan, &err) != 0)
 		fail_msg("plan: %s", err.msg);
 	assert_int_equal(cgroup_hiers_read(&h->hiers, &err), 0);
 	print_message("# %zu cgroup directories on this host (every limit)\n", h->plan.n_dirs);
@@ -131,7 +132,7 @@ static void test_host_cgroups(void **state)
 
 	/* A child joins as the app does (by moving, here: clone3 is spawn.c's). */
 	int ready[2];
-	assert_int_equal(cgroupjoin_open_plan(&cgroupfs_host, &h->plan, &h->join, &err), 0);
+	assert_int_equal(cgroupjoin_open_plan(&cgroupfs_host, &h->plan, 0, &h->join, &err), 0);
 	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
 	h->child = fork();
 	assert_true(h->child >= 0);
@@ -181,7 +182,7 @@ static void test_host_cgroups(void **state)
 	_cleanup_close_ int podfd = open(h->poddir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct s1_record rec = {0};
 	cgroup_record_add(&rec, &h->plan);
-	assert_int_equal(podstate_record_commit(podfd, &rec, &err), 0);
+	assert_int_equal(record_commit(podfd, &rec, &err), 0);
 	if (cgroup_kill_recorded(&cgroupfs_host, podfd, SIGKILL, &err) != 0)
 		fail_msg("kill: %s", err.msg);
 	int status;

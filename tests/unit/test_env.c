@@ -8,14 +8,10 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "stage1c/env.h"
 #include "stage1c/util.h"
-
-#define assert_contains(hay, needle)                                                               \
-	do {                                                                                       \
-		if (!strstr((hay), (needle)))                                                      \
-			fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle));               \
-	} while (0)
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -54,7 +50,7 @@ static void test_defaults_for_empty_app(void **state)
 	/* Nothing of the caller's environment leaks in. */
 	setenv("S1_TEST_HOST_ONLY", "leak", 1);
 	setenv("HOME", "/home/host-user", 1);
-	char **envp = env_build(&app, "busybox");
+	char **envp = env_build(&app, "busybox", NULL);
 	assert_int_equal(env_count(envp), 7);
 	assert_env(envp, "PATH", DEFAULT_PATH);
 	assert_env(envp, "SHELL", "/bin/sh");
@@ -75,7 +71,7 @@ static void test_app_values_win_over_defaults(void **state)
 	    {"EQ", "a=b=c"}, {"container", "docker"}, {"path", "lower"},
 	};
 	struct s1_app app = {.environment = vars, .n_environment = S1_ARRAY_SIZE(vars)};
-	char **envp = env_build(&app, "web");
+	char **envp = env_build(&app, "web", NULL);
 	assert_env(envp, "FOO", "bar");
 	assert_env(envp, "PATH", "/custom/bin");
 	assert_env(envp, "HOME", "/home/app");
@@ -98,7 +94,7 @@ static void test_ac_app_name_forced(void **state)
 	(void)state;
 	struct s1_kv vars[] = {{"A", "1"}, {"AC_APP_NAME", "liar"}, {"B", "2"}, {"C", "3"}};
 	struct s1_app app = {.environment = vars, .n_environment = S1_ARRAY_SIZE(vars)};
-	char **envp = env_build(&app, "real-name");
+	char **envp = env_build(&app, "real-name", NULL);
 	assert_env(envp, "AC_APP_NAME", "real-name");
 	assert_env(envp, "A", "1");
 	assert_env(envp, "B", "2");
@@ -109,7 +105,7 @@ static void test_ac_app_name_forced(void **state)
 
 	struct s1_kv last[] = {{"AC_APP_NAME", "liar"}};
 	struct s1_app app2 = {.environment = last, .n_environment = 1};
-	envp = env_build(&app2, "x");
+	envp = env_build(&app2, "x", NULL);
 	assert_env(envp, "AC_APP_NAME", "x");
 	assert_int_equal(env_count(envp), 7);
 	env_free(envp);
@@ -117,7 +113,7 @@ static void test_ac_app_name_forced(void **state)
 	/* A name that merely starts like it is a different variable. */
 	struct s1_kv similar[] = {{"AC_APP_NAMES", "keep"}, {"AC_APP_NAME_", "keep2"}};
 	struct s1_app app3 = {.environment = similar, .n_environment = 2};
-	envp = env_build(&app3, "y");
+	envp = env_build(&app3, "y", NULL);
 	assert_env(envp, "AC_APP_NAMES", "keep");
 	assert_env(envp, "AC_APP_NAME_", "keep2");
 	assert_env(envp, "AC_APP_NAME", "y");
@@ -182,7 +178,7 @@ static void test_serialize_round_trip(void **state)
 	/* And the whole chain, from a manifest's app. */
 	struct s1_kv vars[] = {{"MULTI", "a\nb\\c"}};
 	struct s1_app app = {.environment = vars, .n_environment = 1};
-	char **built = env_build(&app, "a");
+	char **built = env_build(&app, "a", NULL);
 	_cleanup_free_ char *t2 = env_serialize(built);
 	back = NULL;
 	if (env_parse(t2, &back, &err) < 0)

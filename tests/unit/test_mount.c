@@ -15,9 +15,12 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "testutil.h"
 
 #include "stage1c/mount.h"
 #include "stage1c/mountinfo.h"
@@ -35,26 +38,6 @@ struct fixture {
 	char *rootfs; /* absolute */
 };
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void mkdirs(const char *base, const char *rel)
-{
-	_cleanup_free_ char *p = s1_xasprintf("%s/%s", base, rel);
-	for (char *s = p + strlen(base) + 1; (s = strchr(s, '/')); s++) {
-		*s = '\0';
-		mkdir(p, 0755);
-		*s = '/';
-	}
-	if (mkdir(p, 0755) < 0 && errno != EEXIST)
-		fail_msg("mkdir %s: %m", p);
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = s1_xcalloc(1, sizeof(*f));
@@ -63,7 +46,7 @@ static int setup(void **state)
 	snprintf(f->pod, sizeof(f->pod), "/tmp/s1-test-mount.XXXXXX");
 	if (!mkdtemp(f->pod))
 		return -1;
-	mkdirs(f->pod, ROOTFS "/etc");
+	tu_mk_dir(f->pod, ROOTFS "/etc");
 	f->rootfs = s1_xasprintf("%s/%s", f->pod, ROOTFS);
 	f->podfd = open(f->pod, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	return f->podfd < 0 ? -1 : 0;
@@ -78,7 +61,7 @@ static int teardown(void **state)
 	}
 	close(f->podfd);
 	umount2(f->rootfs, MNT_DETACH);
-	nftw(f->pod, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tu_rm_tree(f->pod);
 	free(f->rootfs);
 	free(f);
 	return 0;
@@ -240,7 +223,7 @@ static void test_gc_detaches_only_self_binds(void **state)
 	struct s1_err err = {0};
 	struct s1_record rec = {0};
 	mount_record_add(&rec, ROOTFS);
-	assert_int_equal(podstate_record_commit(f->podfd, &rec, &err), 0);
+	assert_int_equal(record_commit(f->podfd, &rec, &err), 0);
 
 	/* Nothing mounted (after a reboot): nothing to do. */
 	assert_int_equal(mount_gc(f->podfd, &err), 0);
@@ -281,6 +264,60 @@ static void test_gc_detaches_only_self_binds(void **state)
 	assert_int_equal(mount_gc(f->podfd, &err), 0); /* idempotent */
 }
 
+static void test_masks_share_one_private_mount(void **state)
+{
+	struct fixture *f = *state;
+	_cleanup_free_ char *before = host_points(f->pod);
+	struct s1_err err = {0};
+	const char *files[] = {"/m1", "/m2", "/m3"};
+	for (size_t i = 0; i < S1_ARRAY_SIZE(files); i++) {
+		_cleanup_free_ char *p = s1_xasprintf("%s%s", f->rootfs, files[i]);
+		FILE *fp = fopen(p, "w");
+		assert_non_null(fp);
+		fputs("secret\n", fp);
+		fclose(fp);
+	}
+	f->rootfd = mount_root_setup(f->podfd, ROOTFS, &err);
+	assert_true(f->rootfd >= 0);
+	struct s1_mount_entry entries[] = {
+	    bind_entry("/dev", "/dev", true, false),
+	    {.op = S1_MOUNT_MASK, .target = "/m1", .what = "/m1"},
+	    {.op = S1_MOUNT_MASK, .target = "/missing", .what = "/missing"},
+	    {.op = S1_MOUNT_MASK, .target = "/m2", .what = "/m2"},
+	    {.op = S1_MOUNT_MASK, .target = "/m3", .what = "/m3"},
+	};
+	struct s1_mount_plan plan = {.entries = entries, .n_entries = S1_ARRAY_SIZE(entries)};
+	if (mount_apply_plan(f->podfd, f->rootfd, &plan, &err) < 0)
+		fail_msg("%s", err.msg);
+	struct s1_mountinfo mi;
+	assert_int_equal(mountinfo_read(&mi, &err), 0);
+	for (size_t i = 0; i < S1_ARRAY_SIZE(files); i++) {
+		_cleanup_free_ char *p = s1_xasprintf("%s%s", f->rootfs, files[i]);
+		const struct s1_mountinfo_entry *e = at(&mi, p);
+		if (!e) {
+			fail_msg("%s is not masked", files[i]);
+			continue;
+		}
+		/* Private: neither a peer nor a slave of the host's /dev. */
+		if (strcmp(e->optional, "") != 0)
+			fail_msg("the mask on %s is not private: \"%s\"", files[i], e->optional);
+		struct stat st;
+		assert_int_equal(stat(p, &st), 0);
+		assert_true(S_ISCHR(st.st_mode));
+		assert_int_equal(major(st.st_rdev), 1);
+		assert_int_equal(minor(st.st_rdev), 3);
+	}
+	mountinfo_free(&mi);
+	assert_int_equal(mount_root_teardown(f->rootfd), 0);
+	close(f->rootfd);
+	f->rootfd = -1;
+	assert_int_equal(mountinfo_read(&mi, &err), 0);
+	assert_int_equal(count_below(&mi, f->pod), 0);
+	mountinfo_free(&mi);
+	_cleanup_free_ char *after = host_points(f->pod);
+	assert_string_equal(before, after);
+}
+
 int main(void)
 {
 	if (geteuid() != 0) {
@@ -298,6 +335,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_no_write_or_create_on_a_host_bind, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_gc_detaches_only_self_binds, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_masks_share_one_private_mount, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("mount", tests, NULL, NULL);
 }

@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "isolators_parse.h"
+
 #include "stage1c/confine.h"
 #include "stage1c/isolators.h"
 #include "stage1c/manifest.h"
@@ -252,40 +254,24 @@ static void test_errno_names(void **state)
 	assert_null(seccomp_errno_name(4000));
 }
 
-/* Parse an app section holding the given isolators JSON array. */
-static int parse(const char *isolators_json, bool disable, struct s1_isolators *iso,
-		 struct s1_err *err)
-{
-	_cleanup_free_ char *text = s1_xasprintf(
-	    "{\"acKind\":\"ImageManifest\",\"acVersion\":\"0.8.11\",\"name\":\"example.com/a\","
-	    "\"app\":{\"exec\":[\"/a\"],\"user\":\"0\",\"group\":\"0\",\"isolators\":%s}}",
-	    isolators_json);
-	struct s1_image_manifest im;
-	int r = manifest_image_parse(text, strlen(text), &im, err);
-	if (r < 0)
-		return r;
-	r = isolators_parse(&im.app, NULL, disable, iso, err);
-	manifest_image_free(&im);
-	return r;
-}
-
 static void test_isolators(void **state)
 {
 	(void)state;
 	struct s1_isolators *iso = s1_xmalloc(sizeof(*iso));
 	struct s1_err err = {0};
 	/* No isolator: the default, precompiled. */
-	assert_int_equal(parse("[]", false, iso, &err), 0);
+	assert_int_equal(tu_parse_isolators("[]", false, iso, &err), 0);
 	assert_int_equal(iso->seccomp_mode, S1_SECCOMP_RETAIN);
 	assert_int_equal(iso->seccomp.len, s1_seccomp_default_prog.len);
 	assert_true(iso->seccomp.len > 100);
-	assert_int_equal(parse("[]", true, iso, &err), 0);
+	assert_int_equal(tu_parse_isolators("[]", true, iso, &err), 0);
 	assert_int_equal(iso->seccomp_mode, S1_SECCOMP_OFF);
 	assert_int_equal(iso->seccomp.len, 0);
 
-	assert_int_equal(parse("[{\"name\":\"" REMOVE "\",\"value\":{\"set\":[\"@rkt/default-"
-			       "blacklist\"],\"errno\":\"EPERM\"}}]",
-			       false, iso, &err),
+	assert_int_equal(tu_parse_isolators("[{\"name\":\"" REMOVE
+					    "\",\"value\":{\"set\":[\"@rkt/default-"
+					    "blacklist\"],\"errno\":\"EPERM\"}}]",
+					    false, iso, &err),
 			 0);
 	assert_int_equal(iso->seccomp_mode, S1_SECCOMP_REMOVE);
 	assert_int_equal(iso->seccomp_errno, EPERM);
@@ -311,14 +297,14 @@ static void test_isolators(void **state)
 	     "not supported"},
 	};
 	for (size_t i = 0; i < S1_ARRAY_SIZE(bad); i++) {
-		if (parse(bad[i].json, false, iso, &err) >= 0)
+		if (tu_parse_isolators(bad[i].json, false, iso, &err) >= 0)
 			fail_msg("accepted: %s", bad[i].json);
 		if (!strstr(err.msg, bad[i].message))
 			fail_msg("%s: message \"%s\" lacks \"%s\"", bad[i].json, err.msg,
 				 bad[i].message);
 	}
 	/* --disable-seccomp: not even looked at. */
-	assert_int_equal(parse(bad[0].json, true, iso, &err), 0);
+	assert_int_equal(tu_parse_isolators(bad[0].json, true, iso, &err), 0);
 	assert_int_equal(iso->seccomp.len, 0);
 	free(iso);
 }
@@ -424,13 +410,25 @@ static void test_filters_in_a_child(void **state)
 	free(prog);
 }
 
+/* The record as enter reads it, every app's part. */
+static int read_confine(int podfd, struct s1_confine *out, struct s1_err *err)
+{
+	struct s1_record rec;
+	int r = record_load(podfd, &rec);
+	if (r < 0)
+		return s1_error(err, r, "%s", "reading the pod's confinement record");
+	r = confine_record_read(&rec, NULL, out, err);
+	record_free(&rec);
+	return r;
+}
+
 static void test_nnp_and_record(void **state)
 {
 	(void)state;
 	struct s1_isolators *iso = s1_xmalloc(sizeof(*iso));
 	struct s1_confine *c = s1_xmalloc(sizeof(*c)), *back = s1_xmalloc(sizeof(*back));
 	struct s1_err err = {0};
-	assert_int_equal(parse("[]", false, iso, &err), 0);
+	assert_int_equal(tu_parse_isolators("[]", false, iso, &err), 0);
 
 	/* rkt's rule: a non-root app with a filter gets no_new_privs. */
 	confine_compute(iso, false, 1000, c);
@@ -445,7 +443,7 @@ static void test_nnp_and_record(void **state)
 	assert_int_equal(c->no_new_privs, !admin);
 	assert_int_equal(c->admin_until_seccomp, admin);
 	/* No filter: no reason for either. */
-	assert_int_equal(parse("[]", true, iso, &err), 0);
+	assert_int_equal(tu_parse_isolators("[]", true, iso, &err), 0);
 	confine_compute(iso, false, 1000, c);
 	assert_false(c->no_new_privs);
 	assert_false(c->admin_until_seccomp);
@@ -461,12 +459,12 @@ static void test_nnp_and_record(void **state)
 	    "[{\"name\":\"" RETAIN "\",\"value\":{\"set\":[\"@appc.io/all\"]}}]",
 	};
 	for (size_t i = 0; i < S1_ARRAY_SIZE(cases); i++) {
-		assert_int_equal(parse(cases[i], false, iso, &err), 0);
+		assert_int_equal(tu_parse_isolators(cases[i], false, iso, &err), 0);
 		confine_compute(iso, false, 1000, c);
 		struct s1_record rec = {0};
 		confine_record_add(&rec, c);
-		assert_int_equal(podstate_record_commit(podfd, &rec, &err), 0);
-		if (confine_record_read(podfd, back, &err) < 0)
+		assert_int_equal(record_commit(podfd, &rec, &err), 0);
+		if (read_confine(podfd, back, &err) < 0)
 			fail_msg("%s: %s", cases[i], err.msg);
 		assert_int_equal(back->seccomp_mode, c->seccomp_mode);
 		assert_int_equal(back->seccomp_errno, c->seccomp_errno);
@@ -477,19 +475,19 @@ static void test_nnp_and_record(void **state)
 	}
 	/* A record without the filter, or with a damaged one, is refused. */
 	struct s1_record rec = {0};
-	podstate_record_add(&rec, "confine",
-			    "keep_caps 0\nbounding 0\ngranted 0\nambient 0\nno_new_privs 1\n"
-			    "oom_score_adj 0 0");
+	record_add(&rec, "confine",
+		   "keep_caps 0\nbounding 0\ngranted 0\nambient 0\nno_new_privs 1\n"
+		   "oom_score_adj 0 0");
 	struct s1_record rec2 = {0};
-	assert_int_equal(podstate_record_commit(podfd, &rec, &err), 0);
-	assert_true(confine_record_read(podfd, back, &err) < 0);
+	assert_int_equal(record_commit(podfd, &rec, &err), 0);
+	assert_true(read_confine(podfd, back, &err) < 0);
 	assert_non_null(strstr(err.msg, "no seccomp filter"));
-	podstate_record_add(&rec2, "confine",
-			    "keep_caps 0\nbounding 0\ngranted 0\nambient 0\nno_new_privs 1\n"
-			    "oom_score_adj 0 0");
-	podstate_record_add(&rec2, "seccomp", "retain kill\nbpf 0020000000000004 00");
-	assert_int_equal(podstate_record_commit(podfd, &rec2, &err), 0);
-	assert_true(confine_record_read(podfd, back, &err) < 0);
+	record_add(&rec2, "confine",
+		   "keep_caps 0\nbounding 0\ngranted 0\nambient 0\nno_new_privs 1\n"
+		   "oom_score_adj 0 0");
+	record_add(&rec2, "seccomp", "retain kill\nbpf 0020000000000004 00");
+	assert_int_equal(record_commit(podfd, &rec2, &err), 0);
+	assert_true(read_confine(podfd, back, &err) < 0);
 	assert_non_null(strstr(err.msg, "malformed seccomp filter"));
 
 	unlinkat(podfd, S1_RECORD_FILE, 0);

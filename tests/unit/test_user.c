@@ -15,18 +15,14 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "no_openat2.h"
 
 #include "stage1c/path.h"
 #include "stage1c/podstate.h"
 #include "stage1c/user.h"
 #include "stage1c/util.h"
-
-#define assert_contains(hay, needle)                                                               \
-	do {                                                                                       \
-		if (!strstr((hay), (needle)))                                                      \
-			fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle));               \
-	} while (0)
 
 #define PASSWD                                                                                     \
 	"root:x:0:0:root:/root:/bin/sh\n"                                                          \
@@ -52,39 +48,6 @@ struct fixture {
 	int rootfd, emptyfd;
 };
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-/* Create dir/rel with every missing parent. */
-static void mk_file(const char *dir, const char *rel, const char *content)
-{
-	_cleanup_free_ char *p = s1_xasprintf("%s/%s", dir, rel);
-	for (char *s = p + 1; (s = strchr(s, '/')); s++) {
-		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			fail_msg("mkdir %s: %m", p);
-		*s = '/';
-	}
-	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		fail_msg("create %s: %m", p);
-	assert_int_equal(s1_write_all(fd, content, strlen(content)), 0);
-	close(fd);
-}
-
-static void mk_link(const char *dir, const char *rel, const char *target)
-{
-	_cleanup_free_ char *p = s1_xasprintf("%s/%s", dir, rel);
-	unlink(p);
-	if (symlink(target, p) < 0)
-		fail_msg("symlink %s: %m", p);
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = s1_xcalloc(1, sizeof(*f));
@@ -99,8 +62,8 @@ static int setup(void **state)
 	f->host = s1_xasprintf("%s/host", f->base);
 	if (mkdir(f->root, 0755) < 0 || mkdir(f->empty, 0755) < 0 || mkdir(f->host, 0755) < 0)
 		return -1;
-	mk_file(f->root, "etc/passwd", PASSWD);
-	mk_file(f->root, "etc/group", GROUP);
+	tu_mk_file(f->root, "etc/passwd", PASSWD, 0644);
+	tu_mk_file(f->root, "etc/group", GROUP, 0644);
 	f->rootfd = open(f->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	f->emptyfd = open(f->empty, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	return f->rootfd < 0 || f->emptyfd < 0 ? -1 : 0;
@@ -114,7 +77,7 @@ static int teardown(void **state)
 	if (f->emptyfd >= 0)
 		close(f->emptyfd);
 	if (f->created)
-		nftw(f->base, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		tu_rm_tree(f->base);
 	free(f->root);
 	free(f->empty);
 	free(f->host);
@@ -229,16 +192,16 @@ static void test_owner_of_a_path(void **state)
 	struct fixture *f = *state;
 	if (geteuid() != 0)
 		skip();
-	mk_file(f->root, "srv/owned", "x");
+	tu_mk_file(f->root, "srv/owned", "x", 0644);
 	_cleanup_free_ char *owned = s1_xasprintf("%s/srv/owned", f->root);
 	assert_int_equal(chown(owned, 1234, 5678), 0);
-	mk_link(f->root, "link_owned", "/srv/owned");
+	tu_mk_link(f->root, "link_owned", "/srv/owned");
 	/* The host-side file a hostile link points at: its owner must never be used. */
-	mk_file(f->host, "hostfile", "x");
+	tu_mk_file(f->host, "hostfile", "x", 0644);
 	_cleanup_free_ char *hostfile = s1_xasprintf("%s/hostfile", f->host);
 	assert_int_equal(chown(hostfile, 4321, 8765), 0);
-	mk_link(f->root, "to_host", hostfile);
-	mk_link(f->root, "to_host_rel", "../../../../../../..");
+	tu_mk_link(f->root, "to_host", hostfile);
+	tu_mk_link(f->root, "to_host_rel", "../../../../../../..");
 
 	{
 		assert_int_equal(uid_ok(f->rootfd, "/srv/owned"), 1234);
@@ -258,13 +221,13 @@ static void test_owner_of_a_path(void **state)
 static void test_hostile_database_links(void **state)
 {
 	struct fixture *f = *state;
-	mk_file(f->host, "passwd", "evil:x:666:666::/:\n");
-	mk_file(f->host, "group", "evil:x:666:\n");
+	tu_mk_file(f->host, "passwd", "evil:x:666:666::/:\n", 0644);
+	tu_mk_file(f->host, "group", "evil:x:666:\n", 0644);
 	_cleanup_free_ char *host_passwd = s1_xasprintf("%s/passwd", f->host);
 	_cleanup_free_ char *host_group_rel =
 	    s1_xasprintf("../../../../../../../../..%s/group", f->host);
-	mk_link(f->root, "etc/passwd", host_passwd);
-	mk_link(f->root, "etc/group", host_group_rel);
+	tu_mk_link(f->root, "etc/passwd", host_passwd);
+	tu_mk_link(f->root, "etc/group", host_group_rel);
 
 	{
 		/* Nothing at <root><host path>: the names are unknown, root still works. */
@@ -276,15 +239,15 @@ static void test_hostile_database_links(void **state)
 
 	/* The same link names the in-root copy once there is one. */
 	_cleanup_free_ char *in_root_host = s1_xasprintf("%s%s", f->root, f->host);
-	mk_file(in_root_host, "passwd", "evil:x:42:42::/:\n");
-	mk_file(in_root_host, "group", "evil:x:43:\n");
+	tu_mk_file(in_root_host, "passwd", "evil:x:42:42::/:\n", 0644);
+	tu_mk_file(in_root_host, "group", "evil:x:43:\n", 0644);
 	{
 		assert_int_equal(uid_ok(f->rootfd, "evil"), 42);
 		assert_int_equal(gid_ok(f->rootfd, "evil"), 43);
 	}
 
 	/* A database that is a directory cannot be read: an error, not "not found". */
-	mk_link(f->root, "etc/passwd", "/etc");
+	tu_mk_link(f->root, "etc/passwd", "/etc");
 	uid_err(f->rootfd, "someone", "the app's /etc/passwd is not a regular file");
 	/* A FIFO fails at once instead of hanging, a device instead of being read forever. */
 	_cleanup_free_ char *fifo = s1_xasprintf("%s/fifo", f->root);
@@ -293,10 +256,10 @@ static void test_hostile_database_links(void **state)
 	assert_int_equal(mknod(dev, S_IFCHR | 0644, makedev(1, 5)), 0);
 	_cleanup_free_ char *passwd = s1_xasprintf("%s/etc/passwd", f->root);
 	unlink(passwd);
-	mk_link(f->root, "etc/passwd", "/fifo");
+	tu_mk_link(f->root, "etc/passwd", "/fifo");
 	uid_err(f->rootfd, "someone", "the app's /etc/passwd is not a regular file");
 	unlink(passwd);
-	mk_link(f->root, "etc/passwd", "../zero");
+	tu_mk_link(f->root, "etc/passwd", "../zero");
 	uid_err(f->rootfd, "someone", "the app's /etc/passwd is not a regular file");
 }
 
@@ -345,9 +308,9 @@ static void commit_ids(int podfd, const struct s1_ids *ids)
 {
 	struct s1_err err = {0};
 	struct s1_record rec = {0};
-	podstate_record_add(&rec, "leader", "1 2");
+	record_add(&rec, "leader", "1 2");
 	user_record_add(&rec, ids);
-	if (podstate_record_commit(podfd, &rec, &err) != 0)
+	if (record_commit(podfd, &rec, &err) != 0)
 		fail_msg("%s", err.msg);
 }
 
@@ -374,19 +337,31 @@ static void test_db_find(void **state)
 	assert_int_equal(user_db_find("", 0, "root", &id), -ENOENT);
 }
 
+/* The record as enter reads it, every app's part. */
+static int read_ids(int podfd, struct s1_ids *out, struct s1_err *err)
+{
+	struct s1_record rec;
+	int r = record_load(podfd, &rec);
+	if (r < 0)
+		return s1_error(err, r, "%s", "reading the app's ids record");
+	r = user_record_read(&rec, NULL, out, err);
+	record_free(&rec);
+	return r;
+}
+
 static void test_ids_record(void **state)
 {
 	struct fixture *f = *state;
 	int podfd = f->emptyfd;
 	struct s1_err err = {0};
 	struct s1_ids back;
-	assert_true(user_record_read(podfd, &back, &err) < 0);
+	assert_true(read_ids(podfd, &back, &err) < 0);
 	assert_contains(err.msg, "reading the app's ids record");
 
 	gid_t groups[] = {1001, 10, 50, 0};
 	struct s1_ids ids = {.uid = 1000, .gid = 1001, .groups = groups, .n_groups = 4};
 	commit_ids(podfd, &ids);
-	assert_int_equal(user_record_read(podfd, &back, &err), 0);
+	assert_int_equal(read_ids(podfd, &back, &err), 0);
 	assert_int_equal(back.uid, 1000);
 	assert_int_equal(back.gid, 1001);
 	assert_int_equal(back.n_groups, 4);
@@ -398,7 +373,7 @@ static void test_ids_record(void **state)
 	gid_t big[] = {4294967294u};
 	struct s1_ids max = {.uid = 4294967294u, .gid = 4294967294u, .groups = big, .n_groups = 1};
 	commit_ids(podfd, &max);
-	assert_int_equal(user_record_read(podfd, &back, &err), 0);
+	assert_int_equal(read_ids(podfd, &back, &err), 0);
 	assert_int_equal(back.uid, 4294967294u);
 	assert_int_equal(back.groups[0], 4294967294u);
 	user_ids_free(&back);
@@ -417,15 +392,15 @@ static void test_ids_record(void **state)
 	    "ids 0 0 1 1\nids 2 2 0\n", /* twice */
 	};
 	for (size_t i = 0; i < S1_ARRAY_SIZE(bad); i++) {
-		mk_file(f->empty, S1_RECORD_FILE, bad[i]);
+		tu_mk_file(f->empty, S1_RECORD_FILE, bad[i], 0644);
 		memset(&err, 0, sizeof(err));
-		if (user_record_read(podfd, &back, &err) == 0)
+		if (read_ids(podfd, &back, &err) == 0)
 			fail_msg("record \"%s\" was accepted", bad[i]);
 		assert_contains(err.msg, "malformed ids record");
 		assert_null(back.groups);
 	}
-	mk_file(f->empty, S1_RECORD_FILE, "leader 1 2\n");
-	assert_true(user_record_read(podfd, &back, &err) < 0);
+	tu_mk_file(f->empty, S1_RECORD_FILE, "leader 1 2\n", 0644);
+	assert_true(read_ids(podfd, &back, &err) < 0);
 	assert_contains(err.msg, "reading the app's ids record");
 }
 
