@@ -165,8 +165,9 @@ int cgroup_hiers_read(struct s1_cgroup_hiers *h, struct s1_err *err)
 	int r = s1_read_file_at(AT_FDCWD, "/proc/self/cgroup", PROC_TEXT_MAX, &self, NULL);
 	if (r < 0)
 		return s1_error(err, r, "reading /proc/self/cgroup");
+	/* Only the cgroup mounts: what every other mount's line would cost is the most of this. */
 	struct s1_mountinfo mi;
-	if ((r = mountinfo_read(&mi, err)) < 0)
+	if ((r = mountinfo_read_cgroups(&mi, err)) < 0)
 		return r;
 	r = parse_with(&mi, self, h, err);
 	mountinfo_free(&mi);

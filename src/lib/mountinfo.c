@@ -4,9 +4,12 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "stage1c/mountinfo.h"
+#include "stage1c/syscalls.h"
 #include "stage1c/util.h"
 
 /* The next field of [*p, end], NUL terminated in place; NULL once the line is used up. */
@@ -168,6 +171,138 @@ int mountinfo_read(struct s1_mountinfo *mi, struct s1_err *err)
 	if (r < 0)
 		return s1_error(err, r, "reading /proc/self/mountinfo");
 	return parse_owned(text, strlen(text), mi, err);
+}
+
+static bool type_listed(const char *type, const char *const *types)
+{
+	for (; *types; types++)
+		if (strcmp(type, *types) == 0)
+			return true;
+	return false;
+}
+
+/* s, escaped as the kernel escapes mountinfo's fields (space, tab, newline, backslash). */
+static void put_escaped(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\\')
+			fprintf(f, "\\%03o", (unsigned char)*s);
+		else
+			fputc(*s, f);
+}
+
+#define STATMOUNT_BUF (S1_STATMOUNT_STR + 8192)
+#define S1_CGROUP_SUPER_MAGIC 0x27e0ebULL
+#define S1_CGROUP2_SUPER_MAGIC 0x63677270ULL
+#define STATMOUNT_WANT                                                                             \
+	(S1_STATMOUNT_SB_BASIC | S1_STATMOUNT_MNT_BASIC | S1_STATMOUNT_MNT_ROOT |                  \
+	 S1_STATMOUNT_MNT_POINT | S1_STATMOUNT_FS_TYPE | S1_STATMOUNT_MNT_OPTS)
+
+/* One mount's mountinfo line, if its file system's magic is listed. 0, or -errno (ENOENT:
+ * gone meanwhile). The magic first: asking for it alone costs half as much (no strings). */
+static int statmount_line(uint64_t id, const uint64_t *magics, char *buf, FILE *out)
+{
+	const struct s1_statmount *sm = (const void *)buf;
+	const char *str = buf + S1_STATMOUNT_STR;
+	if (s1_statmount(id, S1_STATMOUNT_SB_BASIC, buf, STATMOUNT_BUF) < 0)
+		return -errno;
+	if (!(sm->mask & S1_STATMOUNT_SB_BASIC))
+		return -EOPNOTSUPP;
+	bool listed = false;
+	for (const uint64_t *m = magics; *m && !listed; m++)
+		listed = sm->sb_magic == *m;
+	if (!listed)
+		return 0;
+	if (s1_statmount(id, STATMOUNT_WANT, buf, STATMOUNT_BUF) < 0)
+		return -errno;
+	/* The kernel leaves an empty string out of the mask; one before 6.11 leaves the options
+	 * out always: only a file system without options of its own may lack them. */
+	uint64_t got =
+	    sm->mask | (sm->sb_magic == S1_CGROUP2_SUPER_MAGIC ? S1_STATMOUNT_MNT_OPTS : 0);
+	if ((got & STATMOUNT_WANT) != STATMOUNT_WANT)
+		return -EOPNOTSUPP;
+	const char *opts = sm->mask & S1_STATMOUNT_MNT_OPTS ? str + sm->mnt_opts : "";
+	fprintf(out, "%u %u %u:%u ", sm->mnt_id_old, sm->mnt_parent_id_old, sm->sb_dev_major,
+		sm->sb_dev_minor);
+	put_escaped(out, str + sm->mnt_root);
+	fputc(' ', out);
+	put_escaped(out, str + sm->mnt_point);
+	/* No per-mount options, optional fields or source: empty fields, as proc(5) allows. */
+	fprintf(out, "  - %s  ", str + sm->fs_type);
+	put_escaped(out, opts);
+	fputc('\n', out);
+	return 0;
+}
+
+/* Below this many mounts the kernel writes the whole of /proc/self/mountinfo faster than it
+ * answers a statmount per mount (measured on the 2-core VM of README's Performance: 20 mounts,
+ * 60 µs against 130; 62, 26 KB of them overlays, 700 µs against 200). */
+#define STATMOUNT_FROM 32
+
+/* The mountinfo lines of the listed magics, through listmount and statmount; -EAGAIN when
+ * there are too few mounts for that to pay. */
+static int statmount_text(const uint64_t *magics, char **text, size_t *len)
+{
+	uint64_t ids[256];
+	int n = s1_listmount(0, ids, S1_ARRAY_SIZE(ids));
+	if (n < 0)
+		return -errno;
+	if (n < STATMOUNT_FROM)
+		return -EAGAIN;
+	_cleanup_free_ char *buf = s1_xmalloc(STATMOUNT_BUF);
+	FILE *out = open_memstream(text, len);
+	if (!out)
+		abort(); /* out of memory: the library's policy */
+	int r = 0;
+	uint64_t last = 0;
+	for (bool first = true; r == 0 && (first || n == (int)S1_ARRAY_SIZE(ids)); first = false) {
+		if (!first && (n = s1_listmount(last, ids, S1_ARRAY_SIZE(ids))) < 0) {
+			r = -errno;
+			break;
+		}
+		for (int i = 0; i < n && r == 0; i++)
+			if ((r = statmount_line(ids[i], magics, buf, out)) == -ENOENT)
+				r = 0; /* unmounted since listmount */
+		if (n > 0)
+			last = ids[n - 1];
+	}
+	if (fclose(out) != 0)
+		abort();
+	if (r < 0) {
+		free(*text);
+		*text = NULL;
+	}
+	return r;
+}
+
+int mountinfo_read_cgroups(struct s1_mountinfo *mi, struct s1_err *err)
+{
+	static const char *const types[] = {"cgroup", "cgroup2", NULL};
+	static const uint64_t magics[] = {S1_CGROUP_SUPER_MAGIC, S1_CGROUP2_SUPER_MAGIC, 0};
+	char *text = NULL;
+	size_t len = 0;
+	memset(mi, 0, sizeof(*mi));
+	int r = statmount_text(magics, &text, &len);
+	if (r == 0)
+		return parse_owned(text, len, mi, err);
+	/* Few mounts, a kernel before 6.11, or a filter that refuses these calls. */
+	if ((r = mountinfo_read(mi, err)) < 0)
+		return r;
+	size_t kept = 0;
+	for (size_t i = 0; i < mi->n; i++) {
+		struct s1_mountinfo_entry *e = &mi->entries[i];
+		if (!type_listed(e->fstype, types))
+			continue;
+		/* The file system's own options, as statmount gives them: no "rw"/"ro" first. */
+		if (strncmp(e->superopts, "rw", 2) == 0 || strncmp(e->superopts, "ro", 2) == 0)
+			e->superopts += e->superopts[2] == ',' ? 3 : e->superopts[2] ? 0 : 2;
+		mi->entries[kept++] = *e;
+	}
+	mi->n = kept;
+	free(mi->slots);
+	mi->slots = NULL;
+	index_build(mi);
+	return 0;
 }
 
 const struct s1_mountinfo_entry *mountinfo_find(const struct s1_mountinfo *mi, int id)

@@ -25,6 +25,12 @@
 #ifndef SYS_fsmount
 #define SYS_fsmount 432
 #endif
+#ifndef SYS_statmount
+#define SYS_statmount 457
+#endif
+#ifndef SYS_listmount
+#define SYS_listmount 458
+#endif
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
 #endif
@@ -119,4 +125,39 @@ int s1_fd_mount_id(int fd, uint64_t *id)
 		return 0;
 	}
 	return fdinfo_mount_id(fd, id);
+}
+
+#define S1_STATX_MNT_ID_UNIQUE 0x00004000U
+
+int s1_fd_mount_id_unique(int fd, uint64_t *id)
+{
+	struct s1_statx sx;
+	memset(&sx, 0, sizeof(sx));
+	if (syscall(SYS_statx, fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, S1_STATX_MNT_ID_UNIQUE,
+		    &sx) < 0)
+		return -1;
+	if (!(sx.mask & S1_STATX_MNT_ID_UNIQUE)) {
+		errno = ENOSYS;
+		return -1;
+	}
+	*id = sx.mnt_id;
+	return 0;
+}
+
+/* struct mnt_id_req, its first version (Linux 6.8). */
+struct mnt_id_req0 {
+	uint32_t size, spare;
+	uint64_t mnt_id, param;
+};
+
+int s1_listmount(uint64_t last_id, uint64_t *ids, size_t n)
+{
+	struct mnt_id_req0 req = {.size = sizeof(req), .mnt_id = S1_LSMT_ROOT, .param = last_id};
+	return (int)syscall(SYS_listmount, &req, ids, n, 0);
+}
+
+int s1_statmount(uint64_t id, uint64_t mask, void *buf, size_t size)
+{
+	struct mnt_id_req0 req = {.size = sizeof(req), .mnt_id = id, .param = mask};
+	return (int)syscall(SYS_statmount, &req, buf, size, 0);
 }

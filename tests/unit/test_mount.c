@@ -13,9 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -318,6 +322,22 @@ static void test_masks_share_one_private_mount(void **state)
 	assert_string_equal(before, after);
 }
 
+/* statmount and listmount fail with ENOSYS, as before Linux 6.8. */
+static int deny_statmount(void)
+{
+	struct sock_filter insns[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 457 /* statmount */, 1, 0),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 458 /* listmount */, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = sizeof(insns) / sizeof(insns[0]), .filter = insns};
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+}
+
 int main(void)
 {
 	if (geteuid() != 0) {
@@ -337,5 +357,22 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_gc_detaches_only_self_binds, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_masks_share_one_private_mount, setup, teardown),
 	};
-	return cmocka_run_group_tests_name("mount", tests, NULL, NULL);
+	int failed = cmocka_run_group_tests_name("mount", tests, NULL, NULL);
+	/* gc again as on a kernel before 6.8: statmount fails, the mount table answers. */
+	const struct CMUnitTest gc_tests[] = {
+	    cmocka_unit_test_setup_teardown(test_gc_detaches_only_self_binds, setup, teardown),
+	};
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (deny_statmount() < 0) {
+			perror("seccomp");
+			_exit(1);
+		}
+		_exit(cmocka_run_group_tests_name("mount without statmount", gc_tests, NULL, NULL));
+	}
+	int st;
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return failed + 1;
+	return failed + WEXITSTATUS(st);
 }

@@ -5,8 +5,14 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sched.h>
 #include <stdio.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -297,6 +303,89 @@ static void test_this_machine(void **state)
 	mountinfo_free(&mi);
 }
 
+/* The super options mountinfo shows, without the "rw"/"ro" it puts first. */
+static const char *fs_options(const char *superopts)
+{
+	if (strncmp(superopts, "rw", 2) == 0 || strncmp(superopts, "ro", 2) == 0)
+		superopts += 2;
+	return *superopts == ',' ? superopts + 1 : superopts;
+}
+
+/* In the child: does mountinfo_read_cgroups give every cgroup mount of mountinfo_read, the
+ * same? Prints the first difference. */
+static bool cgroups_as_mountinfo(void)
+{
+	struct s1_err err = {0};
+	struct s1_mountinfo all, cg;
+	if (mountinfo_read(&all, &err) < 0 || mountinfo_read_cgroups(&cg, &err) < 0) {
+		fprintf(stderr, "# %s\n", err.msg);
+		return false;
+	}
+	size_t n = 0;
+	bool same = true;
+	for (size_t i = 0; i < all.n && same; i++) {
+		const struct s1_mountinfo_entry *a = &all.entries[i];
+		if (strcmp(a->fstype, "cgroup") != 0 && strcmp(a->fstype, "cgroup2") != 0)
+			continue;
+		const struct s1_mountinfo_entry *c = mountinfo_find(&cg, a->id);
+		n++;
+		same = c && c->parent == a->parent && c->major == a->major &&
+		       c->minor == a->minor && strcmp(c->root, a->root) == 0 &&
+		       strcmp(c->point, a->point) == 0 && strcmp(c->fstype, a->fstype) == 0 &&
+		       strcmp(c->superopts, fs_options(a->superopts)) == 0;
+		if (!same)
+			fprintf(stderr, "# cgroup mount %d on %s: %s\n", a->id, a->point,
+				c ? "differs" : "missing");
+	}
+	if (same && cg.n != n) {
+		fprintf(stderr, "# %zu cgroup mounts, %zu in mountinfo\n", cg.n, n);
+		same = false;
+	}
+	mountinfo_free(&all);
+	mountinfo_free(&cg);
+	return same;
+}
+
+/* In the child's own mount namespace: with few mounts (mountinfo), then with many (statmount,
+ * on Linux 6.11 and later), one of them a cgroup2 mount whose point has a space (both ways
+ * must escape it alike). */
+static int cgroups_read_child(const char *dir)
+{
+	char sub[PATH_MAX];
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("t", dir, "tmpfs", 0, NULL) < 0)
+		return 2;
+	if (!cgroups_as_mountinfo())
+		return 1;
+	snprintf(sub, sizeof(sub), "%s/a b", dir);
+	if (mkdir(sub, 0700) == 0)
+		mount("cgroup2", sub, "cgroup2", 0, NULL); /* not every host has it */
+	for (int i = 0; i < 40; i++) {
+		snprintf(sub, sizeof(sub), "%s/%d", dir, i);
+		if (mkdir(sub, 0700) < 0 || mount("t", sub, "tmpfs", 0, NULL) < 0)
+			return 2;
+	}
+	return cgroups_as_mountinfo() ? 0 : 1;
+}
+
+static void test_cgroups_read(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	char dir[] = "/tmp/test-mountinfo.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(cgroups_read_child(dir));
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	rmdir(dir);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -305,6 +394,7 @@ int main(void)
 	    cmocka_unit_test(test_escapes),	    cmocka_unit_test(test_line_ends),
 	    cmocka_unit_test(test_malformed),	    cmocka_unit_test(test_find),
 	    cmocka_unit_test(test_large),	    cmocka_unit_test(test_this_machine),
+	    cmocka_unit_test(test_cgroups_read),
 	};
 	return cmocka_run_group_tests_name("mountinfo", tests, NULL, NULL);
 }
