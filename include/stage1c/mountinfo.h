@@ -2,6 +2,7 @@
 #ifndef STAGE1C_MOUNTINFO_H
 #define STAGE1C_MOUNTINFO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "stage1c/error.h"
@@ -49,6 +50,15 @@ int mountinfo_read(struct s1_mountinfo *mi, struct s1_err *err);
  * have what mountinfo says of them but the per-mount options, the optional fields and the
  * source (""); the super options are the file system's own (no "rw"/"ro"). */
 int mountinfo_read_cgroups(struct s1_mountinfo *mi, struct s1_err *err);
+
+/* Does this mount namespace have so many mounts (32, listmount: Linux 6.8) that asking
+ * statmount about some beats reading /proc/self/mountinfo? */
+bool mountinfo_is_long(void);
+
+/* The cgroup mounts at points (n paths), asked of statmount one by one: a point that is no
+ * cgroup mount's is left out. -errno (ENOSYS, EOPNOTSUPP...) where the kernel cannot say. */
+int mountinfo_read_cgroup_points(struct s1_mountinfo *mi, const char *const *points, size_t n,
+				 struct s1_err *err);
 
 /* The entry of mount ID id (the first, should a crafted text repeat one), or NULL. O(1). */
 const struct s1_mountinfo_entry *mountinfo_find(const struct s1_mountinfo *mi, int id);

@@ -73,5 +73,7 @@ int s1_fd_mount_id(int fd, uint64_t *id);
 /* The unique (64-bit, never reused) ID of that mount, which statmount takes: statx's
  * STATX_MNT_ID_UNIQUE, Linux 6.8 (ENOSYS before). */
 int s1_fd_mount_id_unique(int fd, uint64_t *id);
+/* The same for the file at path (not following a last symbolic link). */
+int s1_fd_mount_id_unique_at(const char *path, uint64_t *id);
 
 #endif

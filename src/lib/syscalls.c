@@ -129,12 +129,11 @@ int s1_fd_mount_id(int fd, uint64_t *id)
 
 #define S1_STATX_MNT_ID_UNIQUE 0x00004000U
 
-int s1_fd_mount_id_unique(int fd, uint64_t *id)
+static int mount_id_unique(int dfd, const char *path, int flags, uint64_t *id)
 {
 	struct s1_statx sx;
 	memset(&sx, 0, sizeof(sx));
-	if (syscall(SYS_statx, fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, S1_STATX_MNT_ID_UNIQUE,
-		    &sx) < 0)
+	if (syscall(SYS_statx, dfd, path, flags, S1_STATX_MNT_ID_UNIQUE, &sx) < 0)
 		return -1;
 	if (!(sx.mask & S1_STATX_MNT_ID_UNIQUE)) {
 		errno = ENOSYS;
@@ -142,6 +141,16 @@ int s1_fd_mount_id_unique(int fd, uint64_t *id)
 	}
 	*id = sx.mnt_id;
 	return 0;
+}
+
+int s1_fd_mount_id_unique(int fd, uint64_t *id)
+{
+	return mount_id_unique(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, id);
+}
+
+int s1_fd_mount_id_unique_at(const char *path, uint64_t *id)
+{
+	return mount_id_unique(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, id);
 }
 
 /* struct mnt_id_req, its first version (Linux 6.8). */

@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -200,10 +203,72 @@ static void test_host_cgroups(void **state)
 	h->applied = false;
 }
 
+/* In the child: do the hierarchies this process is in read the same through the whole mount
+ * table and through cgroup_hiers_read (which, in a long table, asks about the usual mount
+ * points alone)? */
+static bool hiers_agree(void)
+{
+	struct s1_err err = {0};
+	_cleanup_free_ char *mi = slurp("/proc/self/mountinfo");
+	_cleanup_free_ char *self = slurp("/proc/self/cgroup");
+	struct s1_cgroup_hiers a, b;
+	if (cgroup_hiers_parse(mi, self, &a, &err) < 0 || cgroup_hiers_read(&b, &err) < 0) {
+		fprintf(stderr, "# %s\n", err.msg);
+		return false;
+	}
+	bool same = a.n == b.n && a.n > 0;
+	for (size_t i = 0; i < a.n && same; i++)
+		same = a.v[i].v2 == b.v[i].v2 &&
+		       strcmp(a.v[i].controllers, b.v[i].controllers) == 0 &&
+		       strcmp(a.v[i].cgpath, b.v[i].cgpath) == 0 &&
+		       strcmp(a.v[i].start, b.v[i].start) == 0;
+	if (!same)
+		fprintf(stderr, "# %zu hierarchies from mountinfo, %zu read\n", a.n, b.n);
+	cgroup_hiers_free(&a);
+	cgroup_hiers_free(&b);
+	return same;
+}
+
+static int hiers_child(const char *dir)
+{
+	char sub[PATH_MAX];
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("t", dir, "tmpfs", 0, NULL) < 0)
+		return 2;
+	if (!hiers_agree())
+		return 1;
+	for (int i = 0; i < 40; i++) {
+		snprintf(sub, sizeof(sub), "%s/%d", dir, i);
+		if (mkdir(sub, 0700) < 0 || mount("t", sub, "tmpfs", 0, NULL) < 0)
+			return 2;
+	}
+	return hiers_agree() ? 0 : 1;
+}
+
+/* With a short mount table and with a long one. */
+static void test_hiers_read(void **state)
+{
+	(void)state;
+	if (geteuid() != 0 || access("/sys/fs/cgroup", F_OK) != 0)
+		skip();
+	char dir[] = "/tmp/test-cgroup-host.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(hiers_child(dir));
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	rmdir(dir);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_host_cgroups, host_setup, host_teardown),
+	    cmocka_unit_test(test_hiers_read),
 	};
 	return cmocka_run_group_tests_name("cgroup_host", tests, NULL, NULL);
 }
