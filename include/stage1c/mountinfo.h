@@ -43,13 +43,14 @@ int mountinfo_parse(const char *text, struct s1_mountinfo *mi, struct s1_err *er
 /* The same for this process's /proc/self/mountinfo. */
 int mountinfo_read(struct s1_mountinfo *mi, struct s1_err *err);
 
-/* The same, with only the cgroup and cgroup2 mounts: from listmount(2) and statmount(2) where
- * the kernel has them (6.11), which cost less than the kernel's writing of every mount's line
- * (an overlay's, with its long options, takes about 12 µs here, and rkt keeps two per pod
- * until gc; a statmount of the magic, 2.5 µs), else from /proc/self/mountinfo. The entries
- * have what mountinfo says of them but the per-mount options, the optional fields and the
- * source (""); the super options are the file system's own (no "rw"/"ro"). */
-int mountinfo_read_cgroups(struct s1_mountinfo *mi, struct s1_err *err);
+/* The same, with only the cgroup and cgroup2 mounts: in a long table (mountinfo_is_long),
+ * from listmount(2) and statmount(2) where the kernel has them (6.11), which cost less than the
+ * kernel's writing of every mount's line (an overlay's, with its long options, takes about 12 µs
+ * here, and rkt keeps two per pod until gc; a statmount of the magic, 2.5 µs), else from
+ * /proc/self/mountinfo. The entries have what mountinfo says of them but the per-mount options, the
+ * optional fields and the source (""); the super options are the file system's own (no "rw"/"ro").
+ */
+int mountinfo_read_cgroups(struct s1_mountinfo *mi, bool long_table, struct s1_err *err);
 
 /* Does this mount namespace have so many mounts (32, listmount: Linux 6.8) that asking
  * statmount about some beats reading /proc/self/mountinfo? */

@@ -224,10 +224,11 @@ int cgroup_hiers_read(struct s1_cgroup_hiers *h, struct s1_err *err)
 	/* In a long mount table (rkt keeps two overlays per pod until gc, each a long line of
 	 * mountinfo), where the hierarchies usually are, asked about one by one (about 12 µs each
 	 * here); else every cgroup mount. */
-	if (mountinfo_is_long() && (r = hiers_from_guesses(self, h, err)) != -EAGAIN)
+	bool long_table = mountinfo_is_long();
+	if (long_table && (r = hiers_from_guesses(self, h, err)) != -EAGAIN)
 		return r;
 	struct s1_mountinfo mi;
-	if ((r = mountinfo_read_cgroups(&mi, err)) < 0)
+	if ((r = mountinfo_read_cgroups(&mi, long_table, err)) < 0)
 		return r;
 	r = parse_with(&mi, self, h, err);
 	mountinfo_free(&mi);

@@ -290,16 +290,11 @@ bool mountinfo_is_long(void)
 	return s1_listmount(0, ids, STATMOUNT_FROM) == STATMOUNT_FROM;
 }
 
-/* The mountinfo lines of the listed magics, through listmount and statmount; -EAGAIN when
- * there are too few mounts for that to pay. */
+/* The mountinfo lines of the listed magics, through listmount and statmount. */
 static int statmount_text(const uint64_t *magics, char **text, size_t *len)
 {
 	uint64_t ids[256];
-	int n = s1_listmount(0, ids, S1_ARRAY_SIZE(ids));
-	if (n < 0)
-		return -errno;
-	if (n < STATMOUNT_FROM)
-		return -EAGAIN;
+	int n = 0;
 	_cleanup_free_ char *buf = s1_xmalloc(STATMOUNT_BUF);
 	FILE *out = open_memstream(text, len);
 	if (!out)
@@ -307,7 +302,7 @@ static int statmount_text(const uint64_t *magics, char **text, size_t *len)
 	int r = 0;
 	uint64_t last = 0;
 	for (bool first = true; r == 0 && (first || n == (int)S1_ARRAY_SIZE(ids)); first = false) {
-		if (!first && (n = s1_listmount(last, ids, S1_ARRAY_SIZE(ids))) < 0) {
+		if ((n = s1_listmount(last, ids, S1_ARRAY_SIZE(ids))) < 0) {
 			r = -errno;
 			break;
 		}
@@ -326,13 +321,13 @@ static int statmount_text(const uint64_t *magics, char **text, size_t *len)
 	return r;
 }
 
-int mountinfo_read_cgroups(struct s1_mountinfo *mi, struct s1_err *err)
+int mountinfo_read_cgroups(struct s1_mountinfo *mi, bool long_table, struct s1_err *err)
 {
 	static const char *const types[] = {"cgroup", "cgroup2", NULL};
 	char *text = NULL;
 	size_t len = 0;
 	memset(mi, 0, sizeof(*mi));
-	int r = statmount_text(cgroup_magics, &text, &len);
+	int r = long_table ? statmount_text(cgroup_magics, &text, &len) : -EAGAIN;
 	if (r == 0)
 		return parse_owned(text, len, mi, err);
 	/* Few mounts, a kernel before 6.11, or a filter that refuses these calls. */

@@ -317,7 +317,8 @@ static bool cgroups_as_mountinfo(void)
 {
 	struct s1_err err = {0};
 	struct s1_mountinfo all, cg;
-	if (mountinfo_read(&all, &err) < 0 || mountinfo_read_cgroups(&cg, &err) < 0) {
+	if (mountinfo_read(&all, &err) < 0 ||
+	    mountinfo_read_cgroups(&cg, mountinfo_is_long(), &err) < 0) {
 		fprintf(stderr, "# %s\n", err.msg);
 		return false;
 	}
