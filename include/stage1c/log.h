@@ -2,6 +2,8 @@
 #ifndef STAGE1C_LOG_H
 #define STAGE1C_LOG_H
 
+#include "stage1c/error.h"
+
 #include <stdbool.h>
 
 void s1_log_init(const char *prog, bool debug);
@@ -14,5 +16,8 @@ void s1_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The one line an entrypoint prints before exiting S1_EXIT_FAILURE. */
 void s1_log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* An entrypoint's exit code for r: r itself when >= 0, else S1_EXIT_FAILURE after err's line. */
+int s1_exit_code(int r, const struct s1_err *err);
 
 #endif

@@ -711,15 +711,24 @@ static int reader_open(int fd, bool raw, struct archive **out, struct s1_err *er
 	return 0;
 }
 
+/* The file at path, open (*fd, to close) and read by *a (reader_open); errors name path. */
+static int reader_open_path(const char *path, bool raw, int *fd, struct archive **a,
+			    struct s1_err *err)
+{
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return s1_error(err, errno, "%s", path);
+	int r = reader_open(*fd, raw, a, err);
+	return r < 0 ? s1_error_wrap(err, "%s", path) : 0;
+}
+
 int aci_image_id(const char *path, char *id, struct s1_err *err)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return s1_error(err, errno, "%s", path);
+	_cleanup_close_ int fd = -1;
 	_cleanup_archive_read_ struct archive *a = NULL;
-	int r = reader_open(fd, true, &a, err);
+	int r = reader_open_path(path, true, &fd, &a, err);
 	if (r < 0)
-		return s1_error_wrap(err, "%s", path);
+		return r;
 	struct archive_entry *e;
 	if (archive_read_next_header(a, &e) != ARCHIVE_OK)
 		return s1_error(err, 0, "%s: empty or unreadable", path);
@@ -825,13 +834,11 @@ static int check_entry(struct archive_entry *e, struct seen_list *seen, bool *is
 
 int aci_check(const char *path, struct s1_err *err)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return s1_error(err, errno, "%s", path);
+	_cleanup_close_ int fd = -1;
 	_cleanup_archive_read_ struct archive *a = NULL;
-	int r = reader_open(fd, false, &a, err);
+	int r = reader_open_path(path, false, &fd, &a, err);
 	if (r < 0)
-		return s1_error_wrap(err, "%s", path);
+		return r;
 
 	struct seen_list seen __attribute__((cleanup(seen_list_free))) = {0};
 	_cleanup_free_ char *manifest = NULL;
@@ -878,13 +885,11 @@ int aci_check(const char *path, struct s1_err *err)
 
 int aci_list(const char *path, FILE *out, struct s1_err *err)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return s1_error(err, errno, "%s", path);
+	_cleanup_close_ int fd = -1;
 	_cleanup_archive_read_ struct archive *a = NULL;
-	int r = reader_open(fd, false, &a, err);
+	int r = reader_open_path(path, false, &fd, &a, err);
 	if (r < 0)
-		return s1_error_wrap(err, "%s", path);
+		return r;
 	struct archive_entry *e;
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 		char uid[24], gid[24];

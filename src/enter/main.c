@@ -62,18 +62,9 @@ int main(int argc, char **argv)
 		s1_log_error("can't re-execute from a sealed copy: %s", s1_strerror(-r));
 		return S1_EXIT_FAILURE;
 	}
-	if (parse_args(argc, argv, &args, &err) < 0) {
-		s1_log_error("%s", err.msg);
-		return S1_EXIT_FAILURE;
-	}
-	if (args.help) {
+	if ((r = parse_args(argc, argv, &args, &err)) == 0 && args.help) {
 		fputs(usage, stdout);
 		return 0;
 	}
-	r = enter_pod(&args, &err);
-	if (r < 0) {
-		s1_log_error("%s", err.msg);
-		return S1_EXIT_FAILURE;
-	}
-	return r;
+	return s1_exit_code(r < 0 ? r : enter_pod(&args, &err), &err);
 }

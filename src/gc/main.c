@@ -33,18 +33,14 @@ int main(int argc, char **argv)
 	struct s1_err err = {0};
 
 	s1_log_init("gc", false);
-	if (parse_args(argc, argv, &args, &err) < 0) {
-		s1_log_error("%s", err.msg);
-		return S1_EXIT_FAILURE;
-	}
-	if (args.help) {
+	int r = parse_args(argc, argv, &args, &err);
+	if (r == 0 && args.help) {
 		fputs(usage, stdout);
 		return 0;
 	}
-	s1_log_init("gc", args.debug);
-	if (gc_pod(&args, &err) < 0) {
-		s1_log_error("%s", err.msg);
-		return S1_EXIT_FAILURE;
+	if (r == 0) {
+		s1_log_init("gc", args.debug);
+		r = gc_pod(&args, &err);
 	}
-	return 0;
+	return s1_exit_code(r, &err);
 }

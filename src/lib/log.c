@@ -60,3 +60,11 @@ void s1_log_error(const char *fmt, ...)
 	vlog("", fmt, ap);
 	va_end(ap);
 }
+
+int s1_exit_code(int r, const struct s1_err *err)
+{
+	if (r >= 0)
+		return r;
+	s1_log_error("%s", err->msg);
+	return S1_EXIT_FAILURE;
+}

@@ -23,22 +23,16 @@
 /* Remount one mount read-only keeping its locked flags (the pre-5.12 way). */
 static int remount_readonly_path(const char *path)
 {
+	/* The locked flags, which a remount must repeat (statvfs's ST_ flag, mount's MS_ flag). */
+	static const unsigned long kept[][2] = {
+	    {ST_NOSUID, MS_NOSUID},   {ST_NODEV, MS_NODEV},	      {ST_NOEXEC, MS_NOEXEC},
+	    {ST_NOATIME, MS_NOATIME}, {ST_NODIRATIME, MS_NODIRATIME}, {ST_RELATIME, MS_RELATIME}};
 	struct statvfs sv;
 	unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY;
-	if (statvfs(path, &sv) == 0) {
-		if (sv.f_flag & ST_NOSUID)
-			flags |= MS_NOSUID;
-		if (sv.f_flag & ST_NODEV)
-			flags |= MS_NODEV;
-		if (sv.f_flag & ST_NOEXEC)
-			flags |= MS_NOEXEC;
-		if (sv.f_flag & ST_NOATIME)
-			flags |= MS_NOATIME;
-		if (sv.f_flag & ST_NODIRATIME)
-			flags |= MS_NODIRATIME;
-		if (sv.f_flag & ST_RELATIME)
-			flags |= MS_RELATIME;
-	}
+	if (statvfs(path, &sv) == 0)
+		for (size_t i = 0; i < S1_ARRAY_SIZE(kept); i++)
+			if (sv.f_flag & kept[i][0])
+				flags |= kept[i][1];
 	return mount(NULL, path, NULL, flags, NULL) < 0 ? -errno : 0;
 }
 

@@ -16,19 +16,14 @@ int main(int argc, char **argv)
 	 * rootfs (an overlay whose writes land in the pod's upper directory, or a copy made for
 	 * the pod), so an app that reaches this file through /proc/PID/exe rewrites only its own
 	 * pod's run, which never runs again. enter runs from rkt's shared tree store. */
-	if (args_parse_run(argc, argv, &args, &err) < 0) {
-		s1_log_error("%s", err.msg);
-		return S1_EXIT_FAILURE;
-	}
-	if (args.help) {
+	int r = args_parse_run(argc, argv, &args, &err);
+	if (r == 0 && args.help) {
 		fputs(args_run_usage, stdout);
 		return 0;
 	}
-	s1_log_init("run", args.debug);
-	int code = run_pod(&args, &err);
-	if (code < 0) {
-		s1_log_error("%s", err.msg);
-		return S1_EXIT_FAILURE;
+	if (r == 0) {
+		s1_log_init("run", args.debug);
+		r = run_pod(&args, &err);
 	}
-	return code;
+	return s1_exit_code(r, &err);
 }

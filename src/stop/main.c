@@ -31,11 +31,10 @@ int main(int argc, char **argv)
 	struct s1_err err = {0};
 
 	s1_log_init("stop", false);
-	if (parse_args(argc, argv, &args, &err) < 0 || (!args.help && stop_pod(&args, &err) < 0)) {
-		s1_log_error("%s", err.msg);
-		return S1_EXIT_FAILURE;
-	}
-	if (args.help)
+	int r = parse_args(argc, argv, &args, &err);
+	if (r == 0 && args.help) {
 		fputs(usage, stdout);
-	return 0;
+		return 0;
+	}
+	return s1_exit_code(r < 0 ? r : stop_pod(&args, &err), &err);
 }
