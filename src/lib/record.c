@@ -9,10 +9,10 @@
 
 #define RECORD_MAX (1u << 20)
 
-static void append_line(struct s1_record *rec, const char *section, const char *line, size_t l)
+/* Append "section line\n" to rec, whose buffer has room for it. */
+static void put_line(struct s1_record *rec, const char *section, size_t sl, const char *line,
+		     size_t l)
 {
-	size_t sl = strlen(section);
-	rec->text = s1_xrealloc(rec->text, rec->len + sl + l + 3);
 	char *d = rec->text + rec->len;
 	memcpy(d, section, sl);
 	d[sl] = ' ';
@@ -24,9 +24,14 @@ static void append_line(struct s1_record *rec, const char *section, const char *
 
 void record_add(struct s1_record *rec, const char *section, const char *payload)
 {
+	size_t sl = strlen(section), lines = 1, pl = strlen(payload);
+	for (const char *p = payload; (p = strchr(p, '\n')); p++)
+		lines++;
+	rec->text = s1_xrealloc(rec->text, rec->len + pl + lines * (sl + 2) + 1);
+	rec->text[rec->len] = '\0';
 	for (const char *p = payload; *p;) {
 		size_t l = strcspn(p, "\n");
-		append_line(rec, section, p, l);
+		put_line(rec, section, sl, p, l);
 		p += l;
 		if (*p)
 			p++;
@@ -35,7 +40,7 @@ void record_add(struct s1_record *rec, const char *section, const char *payload)
 
 void record_add_app(struct s1_record *rec, const char *app)
 {
-	append_line(rec, S1_REC_APP, app, strlen(app));
+	record_add(rec, S1_REC_APP, app);
 }
 
 void record_free(struct s1_record *rec)

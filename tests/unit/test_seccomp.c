@@ -472,6 +472,10 @@ static void test_nnp_and_record(void **state)
 		assert_int_equal(back->seccomp.len, c->seccomp.len);
 		assert_memory_equal(back->seccomp.insns, c->seccomp.insns,
 				    c->seccomp.len * sizeof(c->seccomp.insns[0]));
+		/* The precompiled default goes by name, which enter's copy of it fills in. */
+		_cleanup_free_ char *text = NULL;
+		assert_int_equal(s1_read_file_at(podfd, S1_RECORD_FILE, 1 << 20, &text, NULL), 0);
+		assert_int_equal(strstr(text, "\nseccomp default\n") != NULL, i == 0);
 	}
 	/* A record without the filter, or with a damaged one, is refused. */
 	struct s1_record rec = {0};
@@ -489,6 +493,13 @@ static void test_nnp_and_record(void **state)
 	assert_int_equal(record_commit(podfd, &rec2, &err), 0);
 	assert_true(read_confine(podfd, back, &err) < 0);
 	assert_non_null(strstr(err.msg, "malformed seccomp filter"));
+	struct s1_record rec3 = {0};
+	record_add(&rec3, "confine",
+		   "keep_caps 0\nbounding 0\ngranted 0\nambient 0\nno_new_privs 1\n"
+		   "oom_score_adj 0 0");
+	record_add(&rec3, "seccomp", "retain kill\ndefault\nbpf 0020000000000004 00000000");
+	assert_int_equal(record_commit(podfd, &rec3, &err), 0);
+	assert_true(read_confine(podfd, back, &err) < 0);
 
 	unlinkat(podfd, S1_RECORD_FILE, 0);
 	close(podfd);
