@@ -95,8 +95,10 @@ extern const struct s1_seccomp_precompiled s1_seccomp_default_prog;
  * without a seccomp isolator gets, without building the plan (a tenth of a millisecond).
  * Returns whether it did. */
 bool seccomp_default_precompiled(struct s1_seccomp_prog *prog);
-/* Is prog that precompiled default? */
+/* Is prog that precompiled default? And the default into prog, for enter (which needs no
+ * libseccomp: run made sure it was for this architecture). */
 bool seccomp_is_default_prog(const struct s1_seccomp_prog *prog);
+bool seccomp_default_copy(struct s1_seccomp_prog *prog);
 
 /* In the forked child, last before execve: only the system call. Returns 0 or -errno. */
 int seccomp_prog_load(const struct s1_seccomp_prog *prog);

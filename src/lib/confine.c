@@ -268,9 +268,7 @@ static int seccomp_record_parse(char *text, struct s1_confine *c)
 	size_t len = 0;
 	line = strtok_r(NULL, "\n", &save);
 	if (line && strcmp(line, DEFAULT_PROG) == 0)
-		return !strtok_r(NULL, "\n", &save) && seccomp_default_precompiled(&c->seccomp)
-			   ? 0
-			   : -1;
+		return !strtok_r(NULL, "\n", &save) && seccomp_default_copy(&c->seccomp) ? 0 : -1;
 	for (; line; line = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(line, "bpf", 3) != 0)
 			return -1;

@@ -275,13 +275,6 @@ bool seccomp_default_precompiled(struct s1_seccomp_prog *prog)
 	return true;
 }
 
-bool seccomp_is_default_prog(const struct s1_seccomp_prog *prog)
-{
-	const struct s1_seccomp_precompiled *pre = &s1_seccomp_default_prog;
-	return pre->len > 0 && pre->arch == seccomp_arch_native() && prog->len == pre->len &&
-	       memcmp(prog->insns, pre->insns, pre->len * sizeof(*pre->insns)) == 0;
-}
-
 /* Linux 4.14's whole-process kill where the kernel has it (a thread killed alone leaves its
  * process in an unknown state), else the thread's. */
 static uint32_t kill_action(void)

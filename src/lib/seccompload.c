@@ -62,3 +62,22 @@ int seccomp_prog_load(const struct s1_seccomp_prog *prog)
 	struct sock_fprog fprog = {.len = prog->len, .filter = (struct sock_filter *)prog->insns};
 	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog, 0, 0) < 0 ? -errno : 0;
 }
+
+/* Here rather than in seccomp.c, so that enter, which reads the record, does without
+ * libseccomp: run records the default by name only once it chose it for this architecture. */
+bool seccomp_is_default_prog(const struct s1_seccomp_prog *prog)
+{
+	const struct s1_seccomp_precompiled *pre = &s1_seccomp_default_prog;
+	return pre->len > 0 && prog->len == pre->len &&
+	       memcmp(prog->insns, pre->insns, pre->len * sizeof(*pre->insns)) == 0;
+}
+
+bool seccomp_default_copy(struct s1_seccomp_prog *prog)
+{
+	const struct s1_seccomp_precompiled *pre = &s1_seccomp_default_prog;
+	if (pre->len == 0)
+		return false;
+	memcpy(prog->insns, pre->insns, pre->len * sizeof(*pre->insns));
+	prog->len = pre->len;
+	return true;
+}
