@@ -58,8 +58,9 @@ struct s1_pod_ctx {
 	struct s1_cgroup_plan cgroups;
 	bool cgroups_made;
 	int podfd;
-	int lockfd;	     /* the record, for the per-app locks (record.h) */
-	long long phases[4]; /* start, manifests read, cgroups made, mounts made (us) */
+	int lockfd;		    /* the record, for the per-app locks (record.h) */
+	struct s1_app_ctx *pid_app; /* the app the pid file names */
+	long long phases[4];	    /* start, manifests read, cgroups made, mounts made (us) */
 };
 
 /* From run.c: an app's join files opened into its confinement; a process started in the app

@@ -56,9 +56,9 @@ void record_apps_free(char **apps);
 
 /* The record's per-app locks, one byte of the file per app (open file description locks):
  * stop --force takes app i's exclusive, without waiting, while it kills that app's processes;
- * the leader takes it shared, waiting, once app i has exited, and holds it until the app's
- * post-stop handler and the sweep after it are done. A stop --force that finds it held has
- * nothing of that app left to kill (its handler runs in its cgroups). record_lock_open gives
+ * the leader takes it shared, waiting, once app i has exited, and holds it until the pod ends
+ * (sweeping every app's cgroups last). A stop --force that finds it held has nothing of that
+ * app left to kill (its post-stop handler runs in its cgroups). record_lock_open gives
  * the file to lock (an fd to close, or -errno: -ENOENT without a record); record_lock_app
  * returns 0 or -errno (-EWOULDBLOCK: held, when not waiting). Closing the fd drops its locks. */
 int record_lock_open(int podfd);

@@ -71,6 +71,20 @@ static void start_post_stop(struct s1_pod_ctx *c, struct s1_app_ctx *a)
 	confine_close_fds(&a->confine);
 }
 
+/* The pid file names an app that runs, while one does: rkt enter passes it as the PID that
+ * proves the pod's, and rkt status prints it. */
+static void repoint_pid(struct s1_pod_ctx *c)
+{
+	struct s1_err werr = {0};
+	for (size_t i = 0; i < c->n_apps; i++)
+		if (c->apps[i].state == S1_APP_RUNNING) {
+			c->pid_app = &c->apps[i];
+			if (podstate_write_pid(c->podfd, c->apps[i].pid, &werr) < 0)
+				s1_warn("%s", werr.msg);
+			return;
+		}
+}
+
 /* App a exited with code: its status is recorded (once), what it left in its cgroups is
  * killed, and its post-stop handler starts. The leader holds the app's lock from here on
  * (record.h), so a stop --force either went before (and the leader waited for it) or finds
@@ -96,6 +110,8 @@ static void app_exited(struct pod_run *pr, struct s1_app_ctx *a, int code)
 	}
 	sweep_app(c, a);
 	start_post_stop(c, a);
+	if (c->pid_app == a)
+		repoint_pid(c);
 }
 
 static void reap(struct pod_run *pr)
@@ -158,5 +174,9 @@ int podlife_supervise(struct s1_pod_ctx *c, const sigset_t *set)
 		else if (spawn_signal_from_process(&si))
 			signal_running(c, s);
 	}
+	/* What outlived its app's sweep (an enter's command in an app that had exited) goes
+	 * with the pod. */
+	for (size_t i = 0; i < c->n_apps; i++)
+		sweep_app(c, &c->apps[i]);
 	return pr.failed ? pr.code : 0;
 }

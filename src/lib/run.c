@@ -301,8 +301,11 @@ static int start_app(struct s1_pod_ctx *c, struct s1_app_ctx *a, struct s1_err *
 	a->state = S1_APP_RUNNING;
 	s1_debug("app \"%s\" started as PID %ld", a->ra->name, (long)a->pid);
 	/* rkt's pid: the first app (enter checks that the PID it is given is an app of the pod
-	 * and finds the app asked for by its name). */
-	return a->index == 0 ? podstate_write_pid(c->podfd, a->pid, err) : 0;
+	 * and finds the app asked for by its name); another once that one has exited. */
+	if (c->pid_app)
+		return 0;
+	c->pid_app = a;
+	return podstate_write_pid(c->podfd, a->pid, err);
 }
 
 /* Every app in the manifest's order; one that cannot start ends the pod (run_pod kills those

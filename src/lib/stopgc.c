@@ -85,24 +85,27 @@ int stop_pod(const struct s1_stop_args *args, struct s1_err *err)
 		return s1_error(err, errno, "opening the pod directory");
 	if (!pod_is_running(podfd))
 		return 0;
-	/* --force: everything in the apps' cgroups, daemons that left their process group
-	 * included; the leader is not there, and records each app's status. */
-	if (args->force && (r = kill_apps(podfd, err)) < 0)
-		return r;
-	/* The leader passes SIGTERM on to every app that runs (and to those not started yet, once
-	 * they are). --force: once every app has started the leader stays, to record their
-	 * statuses and run their post-stop handlers; before, it dies of SIGKILL and takes what it
-	 * started with it (their children die with their parent). */
+	/* Read first: an app started after this cannot have been missed by what follows. */
+	bool ready = faccessat(podfd, S1_READY_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 	pid_t leader;
 	r = podstate_leader_alive(podfd, &leader);
+	if (r == -ENOENT && !(args->force && ready))
+		return s1_error(err, 0, "the pod has no leader record");
+	if (args->force) {
+		/* Before every app has started, the leader dies first, so that it starts nothing
+		 * more; once they have, it stays, to record their statuses and run their post-stop
+		 * handlers. Then everything in the apps' cgroups, daemons that left their process
+		 * group included (and what dies with the leader anyway). */
+		if (!ready && r == 0 && kill(leader, SIGKILL) < 0 && errno != ESRCH)
+			return s1_error(err, errno, "killing the pod leader (PID %ld)",
+					(long)leader);
+		return kill_apps(podfd, err);
+	}
+	/* The leader passes SIGTERM on to every app that runs (and to those not started yet, once
+	 * they are). */
 	if (r == -ESRCH)
 		return 0;
-	if (r < 0)
-		return s1_error(err, 0, "the pod has no leader record");
-	if (args->force && faccessat(podfd, S1_READY_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-		return 0;
-	int sig = args->force ? SIGKILL : SIGTERM;
-	if (kill(leader, sig) < 0 && errno != ESRCH)
+	if (kill(leader, SIGTERM) < 0 && errno != ESRCH)
 		return s1_error(err, errno, "signalling the pod leader (PID %ld)", (long)leader);
 	return 0;
 }

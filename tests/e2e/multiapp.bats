@@ -79,6 +79,29 @@ AT_SHARED='[{"volume": "shared", "path": "/shared"}]'
 	[[ $output == *"app-a=0"* && $output == *"app-b=0"* ]]
 }
 
+@test "once the app the pid file names has exited, it names another, and rkt enter still works" {
+	pod2 '{"exec": ["/bin/sh", "-c", "sleep 0.2"]}' '{"exec": ["/bin/sh", "-c", "echo up-b; exec sleep 60"]}'
+	prepare
+	start_pod
+	wait_ready
+	wait_output up-b
+	local first i
+	first=$(cat "$POD/pid")
+	for i in $(seq 100); do
+		[ "$(cat "$POD/pid")" != "$first" ] && break
+		sleep 0.05
+	done
+	[ "$(cat "$POD/pid")" != "$first" ]
+	run pod_status
+	[[ $output == *"app-a=0"* ]]
+	run --separate-stderr "$STAGE0" enter --dir "$DATA" "$UUID" b /bin/sh -c 'echo $AC_APP_NAME'
+	[ "$status" -eq 0 ]
+	[ "$output" = b ]
+	"$STAGE0" stop --dir "$DATA" "$UUID"
+	wait_exit
+	[ "$EXIT_CODE" -eq 143 ]
+}
+
 @test "an app that fails stops the others with SIGTERM and its status is the pod's" {
 	pod2 '{"exec": ["/bin/sh", "-c", "sleep 0.3; exit 3"]}' '{"exec": ["/bin/sleep", "60"]}'
 	prepare
