@@ -316,8 +316,15 @@ teardown() {
 		sleep 0.3
 		printf '\003'
 		sleep 0.5
-		kill -TERM "$(leader_pid "$POD")"
-		sleep 1
+		leader=$(leader_pid "$POD")
+		kill -TERM "$leader"
+		# Until the pod is gone: script(1) must not see its input end before the app's last
+		# line (a loaded machine takes its time).
+		for i in $(seq 1 200); do
+			kill -0 "$leader" 2>/dev/null || break
+			sleep 0.05
+		done
+		sleep 0.2
 	) | script -qefc "'$STAGE0' run-prepared --dir '$DATA' '$UUID'" /dev/null >"$DATA/out" 2>&1 || true
 	tr -d '\r' <"$DATA/out" >"$DATA/out.clean"
 	grep -qx ready "$DATA/out.clean"
