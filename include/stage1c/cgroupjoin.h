@@ -28,6 +28,13 @@ int cgroupjoin_open_plan(const struct s1_cgroup_fs *fs, const struct s1_cgroup_p
 /* The record of those join files (in the app's part of the record), for enter and stop. */
 void cgroupjoin_record_add(struct s1_record *rec, const struct s1_cgroup_plan *plan, size_t app);
 
+/* App's recorded join files (app NULL: every app's), each checked (cgroupjoin_is_app_file: a
+ * record the app could have rewritten must not make enter or stop act elsewhere), into paths
+ * (S1_MAX_CGROUP_FDS at most), which point into *text (to free). None without the section. */
+int cgroupjoin_recorded_files(const struct s1_cgroup_fs *fs, const struct s1_record *rec,
+			      const char *app, char **text, char **paths, size_t *n,
+			      struct s1_err *err);
+
 /* enter: app's recorded join files (app NULL: every app's), each checked first
  * (cgroupjoin_is_app_file: a record the app could have rewritten must not make enter write
  * elsewhere). A pod without the record has none. */

@@ -41,19 +41,15 @@ int podstate_read_leader(int podfd, pid_t *pid, unsigned long long *starttime);
  * -ESRCH (gone). */
 int podstate_leader_alive(int podfd, pid_t *pid);
 /* Is pid one of the pod's apps: a child of the live leader? Not its root, which an app may
- * change (chroot); not its cgroups, which a handler shares. */
-bool podstate_is_app_process(int podfd, pid_t pid);
+ * change (chroot); not its cgroups, which a handler shares. 0, -ESRCH (no such process),
+ * -EXDEV (not the pod's) or -errno. */
+int podstate_app_process(int podfd, pid_t pid);
 
 /* Field 22 of /proc/PID/stat: tells a PID's process from a later one reusing the number.
  * -ESRCH when there is no such process. */
 int podstate_proc_starttime(pid_t pid, unsigned long long *starttime);
 /* The same, with the parent's PID (field 4). ppid may be NULL. */
 int podstate_proc_stat(pid_t pid, pid_t *ppid, unsigned long long *starttime);
-
-/* An O_PATH fd of process pid's root, if that is the directory rel (resolved inside the pod
- * directory): the check that a PID is still the pod's app. -ESRCH when the process is gone,
- * -EXDEV when its root is another directory, else -errno of opening rel. */
-int podstate_open_pid_root(int podfd, const char *rel, pid_t pid);
 
 /* Check that the UUID names the pod directory we run in (its base name). */
 int podstate_check_uuid(const char *uuid, struct s1_err *err);

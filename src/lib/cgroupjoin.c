@@ -77,29 +77,38 @@ bool cgroupjoin_is_app_file(const struct s1_cgroup_fs *fs, const char *path)
 	       fs->is_cgroup(fs->ctx, dir) == 1;
 }
 
-int cgroupjoin_open_recorded(const struct s1_cgroup_fs *fs, const struct s1_record *rec,
-			     const char *app, struct s1_confine *c, struct s1_err *err)
+int cgroupjoin_recorded_files(const struct s1_cgroup_fs *fs, const struct s1_record *rec,
+			      const char *app, char **text, char **paths, size_t *n,
+			      struct s1_err *err)
 {
-	_cleanup_free_ char *text = NULL;
-	c->n_cgroup_fds = 0;
-	int r = record_get(rec, S1_REC_APP_CGROUPS, app, &text);
+	*n = 0;
+	int r = record_get(rec, S1_REC_APP_CGROUPS, app, text);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
 		return s1_error(err, r, "reading the %s record", S1_REC_APP_CGROUPS);
-	char *paths[S1_MAX_CGROUP_FDS];
-	size_t n = 0;
 	char *save = NULL;
-	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (char *line = strtok_r(*text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		/* Only the join file of a pod cgroup, never anything else the record could name. */
 		if (!cgroupjoin_is_app_file(fs, line))
 			return s1_error(err, 0, "%s record: bad entry \"%s\"", S1_REC_APP_CGROUPS,
 					line);
-		if (n == S1_MAX_CGROUP_FDS)
+		if (*n == S1_MAX_CGROUP_FDS)
 			return s1_error(err, 0, "%s record: too many entries", S1_REC_APP_CGROUPS);
-		paths[n++] = line;
+		paths[(*n)++] = line;
 	}
-	return cgroupjoin_open_files(fs, paths, n, c, err);
+	return 0;
+}
+
+int cgroupjoin_open_recorded(const struct s1_cgroup_fs *fs, const struct s1_record *rec,
+			     const char *app, struct s1_confine *c, struct s1_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	char *paths[S1_MAX_CGROUP_FDS];
+	size_t n;
+	c->n_cgroup_fds = 0;
+	int r = cgroupjoin_recorded_files(fs, rec, app, &text, paths, &n, err);
+	return r < 0 ? r : cgroupjoin_open_files(fs, paths, n, c, err);
 }
 
 int cgroupjoin_open_app(const struct s1_record *rec, const char *app, struct s1_confine *c,

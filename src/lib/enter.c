@@ -29,11 +29,10 @@ static int open_app_root(int podfd, const struct s1_enter_args *args, struct s1_
 	_cleanup_close_ int fd = path_open_in_root(podfd, rel, O_PATH | O_DIRECTORY);
 	if (fd < 0)
 		return s1_error(err, fd, "app rootfs %s", rel);
-	pid_t parent;
-	unsigned long long start;
-	if (podstate_proc_stat(args->pid, &parent, &start) == -ESRCH)
+	int r = podstate_app_process(podfd, args->pid);
+	if (r == -ESRCH)
 		return s1_error(err, 0, "process %ld does not exist", (long)args->pid);
-	if (!podstate_is_app_process(podfd, args->pid))
+	if (r < 0)
 		return s1_error(err, 0, "process %ld is not app \"%s\" of this pod",
 				(long)args->pid, args->app);
 	return steal_fd(&fd);

@@ -140,12 +140,14 @@ int podstate_leader_alive(int podfd, pid_t *pid)
 	return 0;
 }
 
-bool podstate_is_app_process(int podfd, pid_t pid)
+int podstate_app_process(int podfd, pid_t pid)
 {
 	pid_t leader, parent;
 	unsigned long long start;
-	return podstate_leader_alive(podfd, &leader) == 0 &&
-	       podstate_proc_stat(pid, &parent, &start) == 0 && parent == leader;
+	int r = podstate_proc_stat(pid, &parent, &start);
+	if (r < 0)
+		return r;
+	return podstate_leader_alive(podfd, &leader) == 0 && parent == leader ? 0 : -EXDEV;
 }
 
 int podstate_check_uuid(const char *uuid, struct s1_err *err)
@@ -189,22 +191,4 @@ int podstate_load_image(int podfd, const struct s1_runtime_app *ra, struct s1_im
 	if (!app || !app->exec)
 		return s1_error(err, 0, "app \"%s\" has no exec", ra->name);
 	return 0;
-}
-
-int podstate_open_pid_root(int podfd, const char *rel, pid_t pid)
-{
-	char proc_root[64];
-	snprintf(proc_root, sizeof(proc_root), "/proc/%ld/root", (long)pid);
-	_cleanup_close_ int root = open(proc_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0)
-		return errno == ENOENT ? -ESRCH : -errno;
-	_cleanup_close_ int mine = path_open_in_root(podfd, rel, O_PATH | O_DIRECTORY);
-	if (mine < 0)
-		return mine;
-	struct stat a, b;
-	if (fstat(root, &a) < 0 || fstat(mine, &b) < 0)
-		return -errno;
-	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
-		return -EXDEV;
-	return steal_fd(&root);
 }

@@ -88,6 +88,13 @@ static char *metadata_url(const char *token, struct s1_err *err)
 	return s1_xasprintf("http://127.0.0.1:%d/%s", S1_METADATA_PORT, token);
 }
 
+/* Error r of app a, which names the app in a pod of several. */
+static int app_error(const struct s1_pod_ctx *c, const struct s1_app_ctx *a, int r,
+		     struct s1_err *err)
+{
+	return c->n_apps > 1 ? s1_error_wrap(err, "app \"%s\"", a->ra->name) : r;
+}
+
 /* One app's manifest, user, isolators and environment: everything decided before anything is
  * made. */
 static int load_app(struct s1_pod_ctx *c, struct s1_app_ctx *a, const struct s1_run_args *args,
@@ -103,7 +110,7 @@ static int load_app(struct s1_pod_ctx *c, struct s1_app_ctx *a, const struct s1_
 		return s1_error(err, a->imgroot, "app rootfs %s", a->rootfs);
 	if ((r = user_resolve(a->imgroot, a->app, &a->ids, err)) < 0 ||
 	    (r = isolators_parse(a->app, &c->pod, args->disable_seccomp, &a->iso, err)) < 0)
-		return c->n_apps > 1 ? s1_error_wrap(err, "app \"%s\"", a->ra->name) : r;
+		return app_error(c, a, r, err);
 	confine_compute(&a->iso, args->disable_capabilities, a->ids.uid, &a->confine);
 	a->envp = env_build(a->app, a->ra->name, mds_url);
 	return 0;
@@ -292,9 +299,7 @@ static int start_app(struct s1_pod_ctx *c, struct s1_app_ctx *a, struct s1_err *
 		return r;
 	if ((r = run_pre_start(a, err)) < 0 ||
 	    (r = run_start_in_app(a, a->exec_path, a->app->exec, &a->pid, err)) < 0) {
-		if (c->n_apps > 1)
-			s1_error_wrap(err, "app \"%s\"", a->ra->name);
-		return r;
+		return app_error(c, a, r, err);
 	}
 	/* The app has joined its cgroups: the leader keeps no descriptor of them. */
 	confine_close_fds(&a->confine);
@@ -350,7 +355,7 @@ static int run_in_ctx(struct s1_pod_ctx *c, const struct s1_run_args *args, stru
 		struct s1_app_ctx *a = &c->apps[i];
 		if ((r = prepare_root(c, a, args, err)) < 0 ||
 		    (r = podstate_write_env(c->podfd, a->ra->name, a->envp, err)) < 0)
-			return c->n_apps > 1 ? s1_error_wrap(err, "app \"%s\"", a->ra->name) : r;
+			return app_error(c, a, r, err);
 	}
 	c->phases[3] = now_us();
 	if ((r = start_apps(c, err)) < 0)

@@ -47,27 +47,15 @@ static int kill_apps(int podfd, struct s1_err *err)
 			r = 0;
 			continue;
 		}
-		_cleanup_free_ char *text = NULL;
 		if (r < 0) {
 			s1_error(err, r, "locking app \"%s\"", apps[i]);
 			break;
 		}
-		if (record_get(&rec, S1_REC_APP_CGROUPS, apps[i], &text) < 0)
-			continue;
+		_cleanup_free_ char *text = NULL;
 		char *files[S1_MAX_CGROUP_FDS];
-		size_t nf = 0;
-		for (char *line = text, *nl; *line && nf < S1_MAX_CGROUP_FDS; line = nl + 1) {
-			nl = strchr(line, '\n');
-			*nl = '\0';
-			/* Only what the record may name: a join file of a pod cgroup. */
-			if (!cgroupjoin_is_app_file(&cgroupfs_host, line)) {
-				r = s1_error(err, 0, "%s record: bad entry \"%s\"",
-					     S1_REC_APP_CGROUPS, line);
-				break;
-			}
-			files[nf++] = line;
-		}
-		if (r == 0)
+		size_t nf;
+		if ((r = cgroupjoin_recorded_files(&cgroupfs_host, &rec, apps[i], &text, files, &nf,
+						   err)) == 0)
 			r = cgroup_kill_joined(&cgroupfs_host, files, nf, SIGKILL, err);
 	}
 	record_apps_free(apps);
