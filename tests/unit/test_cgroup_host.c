@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "stage1c/cgroup.h"
 #include "stage1c/util.h"
 
@@ -231,17 +233,10 @@ static bool hiers_agree(void)
 
 static int hiers_child(const char *dir)
 {
-	char sub[PATH_MAX];
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-	    mount("t", dir, "tmpfs", 0, NULL) < 0)
-		return 2;
 	if (!hiers_agree())
 		return 1;
-	for (int i = 0; i < 40; i++) {
-		snprintf(sub, sizeof(sub), "%s/%d", dir, i);
-		if (mkdir(sub, 0700) < 0 || mount("t", sub, "tmpfs", 0, NULL) < 0)
-			return 2;
-	}
+	if (tu_mount_many(dir, 40) < 0)
+		return 2;
 	return hiers_agree() ? 0 : 1;
 }
 
@@ -251,17 +246,7 @@ static void test_hiers_read(void **state)
 	(void)state;
 	if (geteuid() != 0 || access("/sys/fs/cgroup", F_OK) != 0)
 		skip();
-	char dir[] = "/tmp/test-cgroup-host.XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(hiers_child(dir));
-	int st;
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	rmdir(dir);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
+	tu_in_own_mount_ns(hiers_child);
 }
 
 int main(void)

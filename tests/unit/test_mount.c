@@ -325,17 +325,8 @@ static void test_masks_share_one_private_mount(void **state)
 /* statmount and listmount fail with ENOSYS, as before Linux 6.8. */
 static int deny_statmount(void)
 {
-	struct sock_filter insns[] = {
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 457 /* statmount */, 1, 0),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 458 /* listmount */, 0, 1),
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = {.len = sizeof(insns) / sizeof(insns[0]), .filter = insns};
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return -1;
-	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+	static const int nrs[] = {457 /* statmount */, 458 /* listmount */};
+	return tu_deny_enosys(nrs, S1_ARRAY_SIZE(nrs));
 }
 
 int main(void)

@@ -353,19 +353,13 @@ static bool cgroups_as_mountinfo(void)
 static int cgroups_read_child(const char *dir)
 {
 	char sub[PATH_MAX];
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-	    mount("t", dir, "tmpfs", 0, NULL) < 0)
-		return 2;
 	if (!cgroups_as_mountinfo())
 		return 1;
 	snprintf(sub, sizeof(sub), "%s/a b", dir);
 	if (mkdir(sub, 0700) == 0)
 		mount("cgroup2", sub, "cgroup2", 0, NULL); /* not every host has it */
-	for (int i = 0; i < 40; i++) {
-		snprintf(sub, sizeof(sub), "%s/%d", dir, i);
-		if (mkdir(sub, 0700) < 0 || mount("t", sub, "tmpfs", 0, NULL) < 0)
-			return 2;
-	}
+	if (tu_mount_many(dir, 40) < 0)
+		return 2;
 	return cgroups_as_mountinfo() ? 0 : 1;
 }
 
@@ -374,17 +368,7 @@ static void test_cgroups_read(void **state)
 	(void)state;
 	if (geteuid() != 0)
 		skip();
-	char dir[] = "/tmp/test-mountinfo.XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(cgroups_read_child(dir));
-	int st;
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	rmdir(dir);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
+	tu_in_own_mount_ns(cgroups_read_child);
 }
 
 int main(void)

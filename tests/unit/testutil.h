@@ -7,9 +7,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <limits.h>
+#include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "stage1c/util.h"
@@ -84,6 +93,68 @@ static inline void tu_mk_link(const char *dir, const char *rel, const char *targ
 	unlink(p);
 	if (symlink(target, p) < 0)
 		fail_msg("symlink %s: %m", p);
+}
+
+/* A seccomp filter (no_new_privs set) under which the system calls nrs[0..n) of the native ABI
+ * fail with ENOSYS, as on a kernel without them: the library's fallbacks are tested from the
+ * test side, with no switch in the library. 0 or -1 (errno). */
+static inline int tu_deny_enosys(const int *nrs, size_t n)
+{
+	struct sock_filter insns[64];
+	size_t k = 0;
+#ifdef __x86_64__
+	insns[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+						  offsetof(struct seccomp_data, arch));
+	insns[k++] =
+	    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+	insns[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+#endif
+	insns[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+						  offsetof(struct seccomp_data, nr));
+	for (size_t i = 0; i < n && k < S1_ARRAY_SIZE(insns) - 2; i++)
+		insns[k++] = (struct sock_filter)BPF_JUMP(
+		    BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nrs[i], (unsigned char)(n - i), 0);
+	insns[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	insns[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+	struct sock_fprog prog = {.len = (unsigned short)k, .filter = insns};
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+}
+
+/* n tmpfs mounts below dir ("DIR/0", "DIR/1", ...): a long mount table. 0 or -1. */
+static inline int tu_mount_many(const char *dir, int n)
+{
+	char sub[PATH_MAX];
+	for (int i = 0; i < n; i++) {
+		snprintf(sub, sizeof(sub), "%s/%d", dir, i);
+		if (mkdir(sub, 0700) < 0 || mount("t", sub, "tmpfs", 0, NULL) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Run body(dir) in a child in a mount namespace of its own (/ made private), dir being a fresh
+ * directory of /tmp with a tmpfs on it (gone with the namespace); the child must exit 0 (body's
+ * value; 2 when the namespace could not be made). */
+static inline void tu_in_own_mount_ns(int (*body)(const char *dir))
+{
+	char dir[] = "/tmp/stage1c-unit-ns.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount("t", dir, "tmpfs", 0, NULL) < 0)
+			_exit(2);
+		_exit(body(dir));
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	rmdir(dir);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
 #endif
