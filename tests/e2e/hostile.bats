@@ -256,3 +256,28 @@ enter_pod() {
 	umount "$EMPTY_SOURCE_MNT"
 	EMPTY_SOURCE_MNT=
 }
+
+@test "in a pod of two apps, one app's handler cannot swap the other's mount target in a shared volume" {
+	# Every app's root is built before any handler or app runs: a's pre-start finds b's
+	# mount target in the shared volume already a mount point, and cannot make it a link
+	# to the host's root.
+	local a b
+	a=$(jq -n --arg m "$MARKER" '{exec: ["/bin/true"], user: "0", group: "0",
+	  eventHandlers: [{name: "pre-start", exec: ["/bin/sh", "-c",
+	    "rm -rf /shared/inner 2>/dev/null; ln -s / /shared/inner 2>/dev/null; echo swap-tried"]}],
+	  mountPoints: [{name: "shared", path: "/shared"}]}')
+	b=$(jq -n --arg m "$MARKER" '{exec: ["/bin/sh", "-c", "echo x > /shared/inner/\($m); echo b-wrote"],
+	  user: "0", group: "0",
+	  mountPoints: [{name: "shared", path: "/shared"}, {name: "inner", path: "/shared/inner"}]}')
+	jq -n --argjson a "$a" --argjson b "$b" '
+	def app($n; $app): {name: $n, image: {name: "example.com/busybox", id: "auto", labels: []}, app: $app};
+	{acVersion: "1.30.0", acKind: "PodManifest", apps: [app("a"; $a), app("b"; $b)],
+	 volumes: [{name: "shared", kind: "empty"}, {name: "inner", kind: "empty"}], isolators: null,
+	 annotations: [], ports: []}' >"$POD_JSON"
+	prepare
+	run_pod
+	[ "$status" -eq 0 ]
+	[[ $output == *b-wrote* ]]
+	[ -f "$POD/stage1-c/volumes/inner/$MARKER" ]
+	[ ! -e "/$MARKER" ]
+}
