@@ -1,7 +1,7 @@
 # Seccomp (issue 15): libseccomp, rkt's groups compiled in from data/rkt-seccomp-groups.json, and
 # the default filter compiled at build time.
 #   $(SECCOMP_GEN)/seccomp-groups.c   the groups as C tables (scripts/gen-seccomp-groups.sh, jq)
-#   $(SECCOMP_GEN)/seccomp-default.c  libseccomp's BPF program for the default whitelist, made by
+#   $(SECCOMP_GEN)/seccomp-default.c  the BPF program for the default whitelist, made by
 #                                     seccompgen (src/seccompgen/) with the library's own code
 # Both are rebuilt when the data file, the generator or the library's seccomp code changes, and
 # are part of every flavour of the library.
@@ -31,7 +31,7 @@ $(SECCOMP_GEN)/seccomp-groups.c: $(SECCOMP_DATA) scripts/gen-seccomp-groups.sh
 
 SECCOMPGEN_OBJS := $(BUILD)/src/seccompgen/main.o $(BUILD)/src/seccompgen/none.o \
 	$(BUILD)/gen-obj/seccomp-groups.o \
-	$(addprefix $(BUILD)/src/lib/,seccomp.o seccompload.o util.o error.o)
+	$(addprefix $(BUILD)/src/lib/,seccomp.o seccompbpf.o seccompload.o util.o error.o)
 
 $(SECCOMPGEN): $(SECCOMPGEN_OBJS)
 	$(call say,LD,$@)

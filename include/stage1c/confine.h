@@ -60,6 +60,8 @@ int confine_load_seccomp(const struct s1_confine *c);
 
 /* Close the cgroup.procs descriptors (in the leader, once the app has joined). */
 void confine_close_fds(struct s1_confine *c);
+/* Its descriptors and its program. */
+void confine_free(struct s1_confine *c);
 
 /* run records the confinement it gave the app (the "confine" section, and the seccomp filter
  * it compiled in "seccomp"), so that enter gives the very same to the commands it runs in the

@@ -33,9 +33,12 @@ struct s1_isolators {
 /* Decode the app's isolators (and the pod's). Isolators stage1-c does not apply yet get one
  * warning line each; SELinux ones, and seccomp ones at the pod level, are errors, since running
  * without them would silently weaken the app's confinement. The app's seccomp isolator (at
- * most one; none is rkt's default whitelist) is compiled here, unless disable_seccomp. */
+ * most one; none is rkt's default whitelist) is compiled here, unless disable_seccomp: iso then
+ * holds a program until isolators_free (nothing after a failure). */
 int isolators_parse(const struct s1_app *app, const struct s1_pod_manifest *pod,
 		    bool disable_seccomp, struct s1_isolators *iso, struct s1_err *err);
+
+void isolators_free(struct s1_isolators *iso);
 
 /* A capability name ("CAP_NET_RAW") to its number, or -1. */
 int isolators_cap_from_name(const char *name);

@@ -1,5 +1,6 @@
 /* The app's system call filter (appc's seccomp isolators, with rkt's named groups): the set
- * algebra as plain data (a plan), and the BPF program libseccomp makes of it. */
+ * algebra as plain data (a plan), and the BPF program made of it (libseccomp only names the
+ * calls). */
 #ifndef STAGE1C_SECCOMP_H
 #define STAGE1C_SECCOMP_H
 
@@ -72,16 +73,31 @@ int seccomp_errno_from_name(const char *name);
 /* Its name, or NULL. */
 const char *seccomp_errno_name(int value);
 
-/* A BPF program for this architecture (other architectures' calls kill the process). */
+/* A BPF program for this architecture (other architectures' calls kill the process). Its
+ * instructions are on the heap, as long as the program: a struct of the kernel's maximum (32 KB)
+ * in every app's isolators and confinement cost a run about 20 page faults to zero and copy. */
 struct s1_seccomp_prog {
-	unsigned short len; /* 0: no filter */
-	struct sock_filter insns[S1_SECCOMP_MAX_INSNS];
+	unsigned short len;	   /* 0: no filter */
+	struct sock_filter *insns; /* len instructions, the program's own (seccomp_prog_free) */
 };
 
-/* libseccomp's program for plan. The default plan comes precompiled (at build time, by the
- * same code: build/gen/seccomp-default.c) unless force_compile. Returns 0 or -errno. */
+/* prog, which holds no program, becomes a copy of the len instructions. */
+void seccomp_prog_set(struct s1_seccomp_prog *prog, const struct sock_filter *insns, size_t len);
+void seccomp_prog_free(struct s1_seccomp_prog *prog);
+
+/* The program for plan (seccomp_bpf_compile's, for this architecture). The default plan comes
+ * precompiled (at build time, by the same code: build/gen/seccomp-default.c) unless
+ * force_compile. Returns 0 or -errno. */
 int seccomp_plan_compile(const struct s1_seccomp_plan *plan, bool force_compile,
 			 struct s1_seccomp_prog *prog, struct s1_err *err);
+
+/* The program for plan on arch (an AUDIT_ARCH_* value), without libseccomp: other
+ * architectures' calls (and on x86-64, x32's) get kill, as do blocked calls when the plan has
+ * no errno; then a balanced binary search over intervals of call numbers with one action each
+ * (seccompbpf.c). Returns 0, or -EINVAL when the program would be longer than the kernel takes
+ * or the plan's lists are not sorted. */
+int seccomp_bpf_compile(const struct s1_seccomp_plan *plan, uint32_t arch, uint32_t kill,
+			struct s1_seccomp_prog *prog, struct s1_err *err);
 
 /* The precompiled default (len 0 when the build could not make one for this architecture). */
 struct s1_seccomp_precompiled {

@@ -58,8 +58,8 @@ void confine_compute(const struct s1_isolators *iso, bool disable_caps, uid_t ui
 	c->cgroup2_dir = c->cgroup2_procs = -1;
 	c->seccomp_mode = iso->seccomp_mode;
 	c->seccomp_errno = iso->seccomp_errno;
-	c->seccomp.len = iso->seccomp.len;
-	memcpy(c->seccomp.insns, iso->seccomp.insns, iso->seccomp.len * sizeof(*c->seccomp.insns));
+	if (iso->seccomp.len > 0)
+		seccomp_prog_set(&c->seccomp, iso->seccomp.insns, iso->seccomp.len);
 	/* Without no_new_privs, only a process with CAP_SYS_ADMIN may load a filter. */
 	c->no_new_privs = iso->no_new_privs ||
 			  (c->seccomp.len > 0 && (uid != 0 || !self_has_sys_admin(disable_caps)));
@@ -168,6 +168,12 @@ int confine_load_seccomp(const struct s1_confine *c)
 	return seccomp_prog_load(&c->seccomp);
 }
 
+void confine_free(struct s1_confine *c)
+{
+	confine_close_fds(c);
+	seccomp_prog_free(&c->seccomp);
+}
+
 void confine_close_fds(struct s1_confine *c)
 {
 	for (size_t i = 0; i < c->n_cgroup_fds; i++)
@@ -269,6 +275,8 @@ static int seccomp_record_parse(char *text, struct s1_confine *c)
 	line = strtok_r(NULL, "\n", &save);
 	if (line && strcmp(line, DEFAULT_PROG) == 0)
 		return !strtok_r(NULL, "\n", &save) && seccomp_default_copy(&c->seccomp) ? 0 : -1;
+	_cleanup_free_ struct sock_filter *insns =
+	    s1_xmalloc(S1_SECCOMP_MAX_INSNS * sizeof(*insns));
 	for (; line; line = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(line, "bpf", 3) != 0)
 			return -1;
@@ -279,16 +287,16 @@ static int seccomp_record_parse(char *text, struct s1_confine *c)
 			    hex_value(p + 5, 2, &jt) < 0 || hex_value(p + 7, 2, &jf) < 0 ||
 			    hex_value(p + 9, 8, &k) < 0)
 				return -1;
-			c->seccomp.insns[len++] = (struct sock_filter){.code = (uint16_t)code,
-								       .jt = (uint8_t)jt,
-								       .jf = (uint8_t)jf,
-								       .k = (uint32_t)k};
+			insns[len++] = (struct sock_filter){.code = (uint16_t)code,
+							    .jt = (uint8_t)jt,
+							    .jf = (uint8_t)jf,
+							    .k = (uint32_t)k};
 			p += 17;
 		}
 	}
 	if (len == 0)
 		return -1;
-	c->seccomp.len = (unsigned short)len;
+	seccomp_prog_set(&c->seccomp, insns, len);
 	return 0;
 }
 
@@ -335,7 +343,7 @@ int confine_record_read(const struct s1_record *rec, const char *app, struct s1_
 	r = seccomp_record_parse(text, c);
 	free(text);
 	if (r < 0) {
-		c->seccomp.len = 0;
+		seccomp_prog_free(&c->seccomp);
 		return s1_error(err, 0, "malformed seccomp filter in the confinement record");
 	}
 	derive_admin_until_seccomp(c);

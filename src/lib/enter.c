@@ -124,7 +124,7 @@ int enter_pod(const struct s1_enter_args *args, struct s1_err *err)
 			      .workdir = -1,
 			      .confine = {.cgroup2_dir = -1, .cgroup2_procs = -1}};
 	int r = enter_in_ctx(&c, args, err);
-	confine_close_fds(&c.confine);
+	confine_free(&c.confine);
 	free(c.path);
 	env_free(c.envp);
 	user_ids_free(&c.ids);

@@ -234,6 +234,11 @@ static int parse_one(const struct s1_isolator *is, bool disable_seccomp, struct 
 	return 0;
 }
 
+void isolators_free(struct s1_isolators *iso)
+{
+	seccomp_prog_free(&iso->seccomp);
+}
+
 int isolators_parse(const struct s1_app *app, const struct s1_pod_manifest *pod,
 		    bool disable_seccomp, struct s1_isolators *iso, struct s1_err *err)
 {
@@ -253,9 +258,11 @@ int isolators_parse(const struct s1_app *app, const struct s1_pod_manifest *pod,
 	/* Pod-level isolators: only the refused kinds matter; the rest are not applied. */
 	for (size_t i = 0; pod && i < pod->n_isolators; i++) {
 		const char *n = pod->isolators[i].name;
-		if (is_refused(n, disable_seccomp))
+		if (is_refused(n, disable_seccomp)) {
+			isolators_free(iso);
 			return s1_error(err, 0, "pod isolator %s is not supported by stage1-c yet",
 					n);
+		}
 		if (!is_seccomp(n))
 			s1_warn("pod isolator %s is not applied by stage1-c", n);
 	}

@@ -35,7 +35,8 @@ static long long now_us(void)
 
 static void app_ctx_free(struct s1_app_ctx *a)
 {
-	confine_close_fds(&a->confine);
+	confine_free(&a->confine);
+	isolators_free(&a->iso);
 	manifest_image_free(&a->image);
 	user_ids_free(&a->ids);
 	env_free(a->envp);

@@ -1,11 +1,9 @@
-/* The app's system call filter: rkt's set algebra over its named groups, compiled to BPF with
- * libseccomp before the fork, loaded by the child as its last step before execve. */
-#include <errno.h>
+/* The app's system call filter: rkt's set algebra over its named groups (names resolved by
+ * libseccomp), compiled to BPF before the fork (seccompbpf.c), loaded by the child as its last
+ * step before execve. */
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "stage1c/seccomp.h"
 #include "stage1c/util.h"
@@ -232,46 +230,12 @@ void seccomp_plan_free(struct s1_seccomp_plan *plan)
 	plan->n_syscalls = plan->n_enosys = 0;
 }
 
-static void release_ctx(scmp_filter_ctx *ctx)
-{
-	if (*ctx)
-		seccomp_release(*ctx);
-}
-
-static int export_bpf(scmp_filter_ctx ctx, struct s1_seccomp_prog *prog, struct s1_err *err)
-{
-	_cleanup_close_ int fd = memfd_create("stage1-c-seccomp", MFD_CLOEXEC);
-	if (fd < 0)
-		return s1_error(err, errno, "seccomp: memfd_create");
-	int r = seccomp_export_bpf(ctx, fd);
-	if (r < 0)
-		return s1_error(err, -r, "seccomp: exporting the filter");
-	off_t size = lseek(fd, 0, SEEK_END);
-	if (size < 0)
-		return s1_error(err, errno, "seccomp: reading the filter");
-	if (size == 0 || size % sizeof(struct sock_filter) != 0 ||
-	    (size_t)size > sizeof(prog->insns))
-		return s1_error(err, 0,
-				"seccomp: the filter has %lld bytes, more than the kernel takes "
-				"(%d instructions)",
-				(long long)size, S1_SECCOMP_MAX_INSNS);
-	for (size_t done = 0; done < (size_t)size;) {
-		ssize_t n = pread(fd, (char *)prog->insns + done, (size_t)size - done, (off_t)done);
-		if (n <= 0)
-			return s1_error(err, n < 0 ? errno : EIO, "seccomp: reading the filter");
-		done += (size_t)n;
-	}
-	prog->len = (unsigned short)((size_t)size / sizeof(struct sock_filter));
-	return 0;
-}
-
 bool seccomp_default_precompiled(struct s1_seccomp_prog *prog)
 {
 	const struct s1_seccomp_precompiled *pre = &s1_seccomp_default_prog;
 	if (pre->len == 0 || pre->arch != seccomp_arch_native())
 		return false;
-	memcpy(prog->insns, pre->insns, pre->len * sizeof(*pre->insns));
-	prog->len = pre->len;
+	seccomp_prog_set(prog, pre->insns, pre->len);
 	return true;
 }
 
@@ -290,29 +254,5 @@ int seccomp_plan_compile(const struct s1_seccomp_plan *plan, bool force_compile,
 		return 0;
 	if (plan->is_default && !force_compile && seccomp_default_precompiled(prog))
 		return 0;
-
-	uint32_t block =
-	    plan->errno_value ? SCMP_ACT_ERRNO((uint32_t)plan->errno_value) : kill_action();
-	bool retain = plan->mode == S1_SECCOMP_RETAIN;
-	__attribute__((cleanup(release_ctx))) scmp_filter_ctx ctx =
-	    seccomp_init(retain ? block : SCMP_ACT_ALLOW);
-	if (!ctx)
-		return s1_error(err, 0, "seccomp: libseccomp cannot make a filter");
-	int r;
-	/* Another architecture's calls (i386 through int 0x80, x32) would bypass the rules. A
-	 * binary tree of comparisons: the kernel walks a few of them, not hundreds. */
-	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, kill_action())) < 0 ||
-	    (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0)
-		return s1_error(err, -r, "seccomp: setting the filter's attributes");
-	uint32_t listed = retain ? SCMP_ACT_ALLOW : block;
-	for (size_t i = 0; i < plan->n_syscalls; i++)
-		if ((r = seccomp_rule_add(ctx, listed, plan->syscalls[i], 0)) < 0)
-			return s1_error(err, -r, "seccomp: adding a rule for system call %d",
-					plan->syscalls[i]);
-	uint32_t enosys = SCMP_ACT_ERRNO(ENOSYS);
-	for (size_t i = 0; enosys != block && i < plan->n_enosys; i++)
-		if ((r = seccomp_rule_add(ctx, enosys, plan->enosys[i], 0)) < 0)
-			return s1_error(err, -r, "seccomp: adding a rule for system call %d",
-					plan->enosys[i]);
-	return export_bpf(ctx, prog, err);
+	return seccomp_bpf_compile(plan, seccomp_arch_native(), kill_action(), prog, err);
 }

@@ -55,6 +55,20 @@ const char *seccomp_errno_name(int value)
 	return NULL;
 }
 
+void seccomp_prog_set(struct s1_seccomp_prog *prog, const struct sock_filter *insns, size_t len)
+{
+	prog->insns = s1_xmalloc(len * sizeof(*insns));
+	memcpy(prog->insns, insns, len * sizeof(*insns));
+	prog->len = (unsigned short)len;
+}
+
+void seccomp_prog_free(struct s1_seccomp_prog *prog)
+{
+	free(prog->insns);
+	prog->insns = NULL;
+	prog->len = 0;
+}
+
 int seccomp_prog_load(const struct s1_seccomp_prog *prog)
 {
 	if (prog->len == 0)
@@ -77,7 +91,6 @@ bool seccomp_default_copy(struct s1_seccomp_prog *prog)
 	const struct s1_seccomp_precompiled *pre = &s1_seccomp_default_prog;
 	if (pre->len == 0)
 		return false;
-	memcpy(prog->insns, pre->insns, pre->len * sizeof(*pre->insns));
-	prog->len = pre->len;
+	seccomp_prog_set(prog, pre->insns, pre->len);
 	return true;
 }

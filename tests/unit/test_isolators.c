@@ -29,6 +29,14 @@ static void test_default_set(void **state)
 	assert_int_equal(d, 0xa80425fbULL);
 }
 
+/* The confinement of iso, without its seccomp program, which these tests do not look at. */
+static void compute(const struct s1_isolators *iso, bool disable_caps, uid_t uid,
+		    struct s1_confine *c)
+{
+	confine_compute(iso, disable_caps, uid, c);
+	seccomp_prog_free(&c->seccomp);
+}
+
 static void test_no_isolator(void **state)
 {
 	(void)state;
@@ -36,15 +44,16 @@ static void test_no_isolator(void **state)
 	struct s1_err err = {0};
 	struct s1_confine c;
 	assert_int_equal(tu_parse_isolators("[]", false, &iso, &err), 0);
-	confine_compute(&iso, false, 0, &c);
+	compute(&iso, false, 0, &c);
 	assert_int_equal(c.bounding, confine_default_caps());
 	assert_int_equal(c.granted, confine_default_caps());
 	assert_false(c.ambient);
 	/* The default set must not turn a non-root user into root. */
-	confine_compute(&iso, false, 1000, &c);
+	compute(&iso, false, 1000, &c);
 	assert_int_equal(c.bounding, confine_default_caps());
 	assert_int_equal(c.granted, 0);
 	assert_false(c.ambient);
+	isolators_free(&iso);
 }
 
 static void test_retain_set(void **state)
@@ -58,12 +67,13 @@ static void test_retain_set(void **state)
 			       "[\"CAP_NET_BIND_SERVICE\",\"CAP_SYS_ADMIN\"]}}]",
 			       false, &iso, &err),
 	    0);
-	confine_compute(&iso, false, 0, &c);
+	compute(&iso, false, 0, &c);
 	assert_int_equal(c.bounding, BIT(CAP_NET_BIND_SERVICE) | BIT(CAP_SYS_ADMIN));
 	assert_int_equal(c.granted, c.bounding);
-	confine_compute(&iso, false, 1000, &c);
+	compute(&iso, false, 1000, &c);
 	assert_int_equal(c.granted, c.bounding);
 	assert_true(c.ambient);
+	isolators_free(&iso);
 }
 
 static void test_remove_set(void **state)
@@ -77,11 +87,12 @@ static void test_remove_set(void **state)
 			       "[\"CAP_NET_RAW\",\"CAP_SYS_ADMIN\"]}}]",
 			       false, &iso, &err),
 	    0);
-	confine_compute(&iso, false, 0, &c);
+	compute(&iso, false, 0, &c);
 	assert_int_equal(c.bounding, confine_default_caps() & ~BIT(CAP_NET_RAW));
-	confine_compute(&iso, false, 1000, &c);
+	compute(&iso, false, 1000, &c);
 	assert_int_equal(c.granted, 0);
 	assert_false(c.ambient);
+	isolators_free(&iso);
 }
 
 static void test_disable_restriction(void **state)
@@ -95,8 +106,9 @@ static void test_disable_restriction(void **state)
 			       "[\"CAP_CHOWN\"]}}]",
 			       false, &iso, &err),
 	    0);
-	confine_compute(&iso, true, 0, &c);
+	compute(&iso, true, 0, &c);
 	assert_true(c.keep_caps);
+	isolators_free(&iso);
 }
 
 static void test_bad_inputs(void **state)
@@ -173,6 +185,7 @@ static void test_limits_and_seccomp_opt_out(void **state)
 			       false, &iso, &err),
 	    0);
 	assert_false(iso.has_memory_limit);
+	isolators_free(&iso);
 }
 
 int main(void)

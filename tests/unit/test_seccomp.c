@@ -1,9 +1,12 @@
 /* Unit tests for the seccomp filter: rkt's set algebra (groups, retain and remove sets, errno,
- * the defaults, the appc wildcards, refusals), its compilation, loading it in a child, and the
- * record enter reads it back from. */
+ * the defaults, the appc wildcards, refusals), its compilation (run by a small BPF interpreter
+ * against libseccomp's program for the same plan), loading it in a child, and the record enter
+ * reads it back from. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/capability.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -12,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -30,6 +34,12 @@
 
 #define RETAIN "os/linux/seccomp-retain-set"
 #define REMOVE "os/linux/seccomp-remove-set"
+
+#define assert_contains_msg(hay, needle)                                                           \
+	do {                                                                                       \
+		if (!strstr((hay), (needle)))                                                      \
+			fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle));               \
+	} while (0)
 
 static bool has(const int *v, size_t n, const char *name)
 {
@@ -264,6 +274,7 @@ static void test_isolators(void **state)
 	assert_int_equal(iso->seccomp_mode, S1_SECCOMP_RETAIN);
 	assert_int_equal(iso->seccomp.len, s1_seccomp_default_prog.len);
 	assert_true(iso->seccomp.len > 100);
+	isolators_free(iso);
 	assert_int_equal(tu_parse_isolators("[]", true, iso, &err), 0);
 	assert_int_equal(iso->seccomp_mode, S1_SECCOMP_OFF);
 	assert_int_equal(iso->seccomp.len, 0);
@@ -276,6 +287,7 @@ static void test_isolators(void **state)
 	assert_int_equal(iso->seccomp_mode, S1_SECCOMP_REMOVE);
 	assert_int_equal(iso->seccomp_errno, EPERM);
 	assert_true(iso->seccomp.len > 50);
+	isolators_free(iso);
 
 	static const struct {
 		const char *json, *message;
@@ -309,19 +321,300 @@ static void test_isolators(void **state)
 	free(iso);
 }
 
-/* The program made at build time is the one libseccomp makes now. */
+/* The program made at build time is the one the library makes now. */
 static void test_precompiled_default(void **state)
 {
 	(void)state;
 	struct s1_seccomp_plan plan;
 	struct s1_err err = {0};
-	struct s1_seccomp_prog *prog = s1_xmalloc(sizeof(*prog));
+	struct s1_seccomp_prog *prog = s1_xcalloc(1, sizeof(*prog));
 	assert_int_equal(seccomp_plan_build(NULL, false, &plan, &err), 0);
 	assert_int_equal(seccomp_plan_compile(&plan, true, prog, &err), 0);
 	assert_int_equal(s1_seccomp_default_prog.arch, seccomp_arch_native());
 	assert_int_equal(prog->len, s1_seccomp_default_prog.len);
 	assert_memory_equal(prog->insns, s1_seccomp_default_prog.insns,
 			    prog->len * sizeof(prog->insns[0]));
+	seccomp_plan_free(&plan);
+	seccomp_prog_free(prog);
+	free(prog);
+}
+
+/* libseccomp's program for plan, as seccomp_plan_compile made it before seccompbpf.c: the
+ * reference ours must agree with, call number by call number. */
+static uint32_t kill_action(void)
+{
+	return seccomp_api_get() >= 3 ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_KILL;
+}
+
+static void reference_compile(const struct s1_seccomp_plan *plan, struct s1_seccomp_prog *prog)
+{
+	uint32_t block =
+	    plan->errno_value ? SCMP_ACT_ERRNO((uint32_t)plan->errno_value) : kill_action();
+	bool retain = plan->mode == S1_SECCOMP_RETAIN;
+	scmp_filter_ctx ctx = seccomp_init(retain ? block : SCMP_ACT_ALLOW);
+	assert_non_null(ctx);
+	assert_int_equal(seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, kill_action()), 0);
+	assert_int_equal(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2), 0);
+	uint32_t listed = retain ? SCMP_ACT_ALLOW : block;
+	for (size_t i = 0; i < plan->n_syscalls; i++)
+		assert_int_equal(seccomp_rule_add(ctx, listed, plan->syscalls[i], 0), 0);
+	uint32_t enosys = SCMP_ACT_ERRNO(ENOSYS);
+	for (size_t i = 0; enosys != block && i < plan->n_enosys; i++)
+		assert_int_equal(seccomp_rule_add(ctx, enosys, plan->enosys[i], 0), 0);
+	int fd = memfd_create("test_seccomp", MFD_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(seccomp_export_bpf(ctx, fd), 0);
+	off_t size = lseek(fd, 0, SEEK_END);
+	assert_true(size > 0 && size % sizeof(struct sock_filter) == 0 &&
+		    (size_t)size <= S1_SECCOMP_MAX_INSNS * sizeof(struct sock_filter));
+	prog->insns = s1_xmalloc((size_t)size);
+	assert_int_equal(pread(fd, prog->insns, (size_t)size, 0), size);
+	prog->len = (unsigned short)((size_t)size / sizeof(struct sock_filter));
+	close(fd);
+	seccomp_release(ctx);
+}
+
+/* A seccomp program's verdict on one call: a cBPF interpreter of what seccomp programs use.
+ * Any other instruction, a jump out of the program or falling off its end fails the test. */
+static uint32_t bpf_run(const struct s1_seccomp_prog *prog, uint32_t arch, uint32_t nr)
+{
+	struct seccomp_data d = {.nr = (int)nr, .arch = arch};
+	uint32_t a = 0;
+	for (size_t pc = 0; pc < prog->len; pc++) {
+		const struct sock_filter *f = &prog->insns[pc];
+		size_t off;
+		switch (f->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			if (f->k % 4 != 0 || f->k >= sizeof(d))
+				fail_msg("instruction %zu loads at %u", pc, f->k);
+			memcpy(&a, (const char *)&d + f->k, sizeof(a));
+			continue;
+		case BPF_RET | BPF_K:
+			return f->k;
+		case BPF_JMP | BPF_JA:
+			off = f->k;
+			break;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+			off = a == f->k ? f->jt : f->jf;
+			break;
+		case BPF_JMP | BPF_JGE | BPF_K:
+			off = a >= f->k ? f->jt : f->jf;
+			break;
+		case BPF_JMP | BPF_JGT | BPF_K:
+			off = a > f->k ? f->jt : f->jf;
+			break;
+		case BPF_JMP | BPF_JSET | BPF_K:
+			off = (a & f->k) ? f->jt : f->jf;
+			break;
+		default:
+			fail_msg("instruction %zu: code 0x%04x", pc, f->code);
+			return 0;
+		}
+		if (off >= prog->len - pc - 1)
+			fail_msg("instruction %zu jumps by %zu, out of %u instructions", pc, off,
+				 prog->len);
+		pc += off;
+	}
+	fail_msg("a path falls off the end of the program");
+	return 0;
+}
+
+/* Ours statically: only LD, JEQ, JGE, JA and RET (the kernel's action cache emulates them),
+ * every jump inside the program, the last instruction a RET. */
+static void assert_well_formed(const struct s1_seccomp_prog *prog)
+{
+	assert_true(prog->len > 0);
+	for (size_t pc = 0; pc < prog->len; pc++) {
+		const struct sock_filter *f = &prog->insns[pc];
+		size_t after = prog->len - pc - 1;
+		switch (f->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			assert_true(after > 0);
+			break;
+		case BPF_RET | BPF_K:
+			break;
+		case BPF_JMP | BPF_JA:
+			assert_true(f->k < after);
+			break;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+		case BPF_JMP | BPF_JGE | BPF_K:
+			assert_true(f->jt < after && f->jf < after);
+			break;
+		default:
+			fail_msg("instruction %zu: code 0x%04x", pc, f->code);
+		}
+	}
+}
+
+static uint32_t foreign_arch(void)
+{
+	return seccomp_arch_native() == AUDIT_ARCH_X86_64 ? AUDIT_ARCH_I386 : AUDIT_ARCH_X86_64;
+}
+
+/* Our program for plan decides as libseccomp's does: every number up to 1023, each with x32's
+ * bit, -1, and the same numbers from another architecture. Returns our length (the plan is
+ * freed). */
+static size_t assert_as_libseccomp(struct s1_seccomp_plan *plan, const char *what)
+{
+	struct s1_seccomp_prog *ours = s1_xmalloc(sizeof(*ours));
+	struct s1_seccomp_prog *ref = s1_xmalloc(sizeof(*ref));
+	struct s1_err err = {0};
+	if (seccomp_plan_compile(plan, true, ours, &err) < 0)
+		fail_msg("%s: %s", what, err.msg);
+	reference_compile(plan, ref);
+	assert_well_formed(ours);
+	uint32_t native = seccomp_arch_native(), other = foreign_arch();
+	for (uint32_t i = 0; i < 1024 + 4; i++) {
+		uint32_t nr = i < 1024 ? i
+				       : (uint32_t[]){0xffffffff, 0xfffffffe, 0x7fffffff,
+						      0x80000000}[i - 1024];
+		uint32_t try[][2] = {{native, nr}, {native, nr | 0x40000000}, {other, nr}};
+		for (size_t t = 0; t < S1_ARRAY_SIZE(try); t++) {
+			uint32_t a = bpf_run(ours, try[t][0], try[t][1]);
+			uint32_t b = bpf_run(ref, try[t][0], try[t][1]);
+			if (a != b)
+				fail_msg("%s: arch 0x%x nr 0x%x: ours 0x%x, libseccomp's 0x%x",
+					 what, try[t][0], try[t][1], a, b);
+		}
+	}
+	size_t len = ours->len;
+	seccomp_plan_free(plan);
+	seccomp_prog_free(ours);
+	seccomp_prog_free(ref);
+	free(ours);
+	free(ref);
+	return len;
+}
+
+/* A plan made by hand: numbers from first to last by step. */
+static void numbers_plan(struct s1_seccomp_plan *plan, enum s1_seccomp_mode mode, int errno_value,
+			 int first, int last, int step)
+{
+	memset(plan, 0, sizeof(*plan));
+	plan->mode = mode;
+	plan->errno_value = errno_value;
+	plan->syscalls = s1_xmalloc(((size_t)(last - first) / (size_t)step + 1) * sizeof(int));
+	for (int nr = first; nr <= last; nr += step)
+		plan->syscalls[plan->n_syscalls++] = nr;
+}
+
+static bool has_long_jump(const struct s1_seccomp_prog *prog)
+{
+	for (size_t i = 0; i < prog->len; i++)
+		if (prog->insns[i].code == (BPF_JMP | BPF_JA))
+			return true;
+	return false;
+}
+
+static void test_compile_as_libseccomp(void **state)
+{
+	(void)state;
+	struct s1_seccomp_plan plan;
+	struct s1_err err = {0};
+
+	assert_int_equal(seccomp_plan_build(NULL, false, &plan, &err), 0);
+	size_t len = assert_as_libseccomp(&plan, "default");
+	assert_true(len < 130); /* libseccomp's: 399 */
+	assert_int_equal(len, s1_seccomp_default_prog.len);
+
+	const char *few[] = {"read", "write", "getpid", NULL};
+	assert_int_equal(build(RETAIN, NULL, few, &plan, &err), 0);
+	assert_as_libseccomp(&plan, "retain few");
+	/* Three actions: allowed, EPERM and the newer calls' ENOSYS. */
+	assert_int_equal(build(RETAIN, "EPERM", few, &plan, &err), 0);
+	assert_as_libseccomp(&plan, "retain few, EPERM");
+	const char *more[] = {"@rkt/default-whitelist", "mount", NULL};
+	assert_int_equal(build(RETAIN, "ENOSYS", more, &plan, &err), 0);
+	assert_as_libseccomp(&plan, "retain, ENOSYS");
+
+	const char *rm[] = {"mount", "umount2", "reboot", NULL};
+	assert_int_equal(build(REMOVE, NULL, rm, &plan, &err), 0);
+	assert_as_libseccomp(&plan, "remove");
+	assert_int_equal(build(REMOVE, "EPERM", rm, &plan, &err), 0);
+	assert_as_libseccomp(&plan, "remove, EPERM");
+	const char *black[] = {"@rkt/default-blacklist", NULL};
+	assert_int_equal(build(REMOVE, "EACCES", black, &plan, &err), 0);
+	assert_as_libseccomp(&plan, "remove blacklist");
+
+	/* One call; and (where chown32 is another architecture's) none at all. */
+	const char *one[] = {"getppid", NULL};
+	assert_int_equal(build(REMOVE, NULL, one, &plan, &err), 0);
+	assert_as_libseccomp(&plan, "remove one");
+	numbers_plan(&plan, S1_SECCOMP_RETAIN, 0, SYS_getpid, SYS_getpid, 1);
+	assert_as_libseccomp(&plan, "retain one");
+	numbers_plan(&plan, S1_SECCOMP_RETAIN, EPERM, 0, 0, 1);
+	assert_as_libseccomp(&plan, "retain 0");
+	const char *other[] = {"chown32", NULL};
+	assert_int_equal(build(REMOVE, NULL, other, &plan, &err), 0);
+	assert_as_libseccomp(&plan, "remove other architecture's");
+
+	/* Hundreds of intervals: halves longer than a conditional jump reaches. */
+	struct s1_seccomp_prog *prog = s1_xcalloc(1, sizeof(*prog));
+	numbers_plan(&plan, S1_SECCOMP_REMOVE, 0, 0, 450, 2);
+	assert_int_equal(seccomp_plan_compile(&plan, true, prog, &err), 0);
+	assert_true(has_long_jump(prog));
+	seccomp_prog_free(prog);
+	assert_as_libseccomp(&plan, "remove every other");
+	numbers_plan(&plan, S1_SECCOMP_RETAIN, EPERM, 1, 900, 3);
+	assert_int_equal(seccomp_plan_compile(&plan, true, prog, &err), 0);
+	assert_true(has_long_jump(prog));
+	seccomp_prog_free(prog);
+	assert_as_libseccomp(&plan, "retain every third");
+	free(prog);
+}
+
+/* What a plan says of nr: the oracle for architectures libseccomp does not build here. */
+static uint32_t plan_verdict(const struct s1_seccomp_plan *plan, uint32_t kill, uint32_t nr)
+{
+	uint32_t block = plan->errno_value ? SECCOMP_RET_ERRNO | (uint32_t)plan->errno_value : kill;
+	bool retain = plan->mode == S1_SECCOMP_RETAIN;
+	for (size_t i = 0; i < plan->n_syscalls; i++)
+		if ((uint32_t)plan->syscalls[i] == nr)
+			return retain ? SECCOMP_RET_ALLOW : block;
+	for (size_t i = 0; retain && i < plan->n_enosys; i++)
+		if ((uint32_t)plan->enosys[i] == nr && block != (SECCOMP_RET_ERRNO | ENOSYS))
+			return SECCOMP_RET_ERRNO | ENOSYS;
+	return retain ? block : SECCOMP_RET_ALLOW;
+}
+
+static void test_compile_other_arch_and_limits(void **state)
+{
+	(void)state;
+	struct s1_seccomp_plan plan;
+	struct s1_err err = {0};
+	struct s1_seccomp_prog *prog = s1_xcalloc(1, sizeof(*prog));
+
+	/* Elsewhere than x86-64 there is no x32 to refuse: the arch's check, then the search. */
+	const uint32_t kill = SECCOMP_RET_KILL_PROCESS;
+	assert_int_equal(seccomp_plan_build(NULL, false, &plan, &err), 0);
+	plan.enosys[0] = plan.syscalls[3]; /* in both lists: allowed */
+	assert_int_equal(seccomp_bpf_compile(&plan, AUDIT_ARCH_AARCH64, kill, prog, &err), 0);
+	assert_well_formed(prog);
+	for (uint32_t nr = 0; nr < 1024; nr++) {
+		assert_int_equal(bpf_run(prog, AUDIT_ARCH_AARCH64, nr),
+				 plan_verdict(&plan, kill, nr));
+		assert_int_equal(bpf_run(prog, AUDIT_ARCH_AARCH64, nr | 0x40000000), kill);
+		assert_int_equal(bpf_run(prog, AUDIT_ARCH_X86_64, nr), kill);
+	}
+	assert_int_equal(bpf_run(prog, AUDIT_ARCH_AARCH64, plan.syscalls[3]), SECCOMP_RET_ALLOW);
+	seccomp_plan_free(&plan);
+	seccomp_prog_free(prog);
+
+	/* More than the kernel takes. */
+	numbers_plan(&plan, S1_SECCOMP_REMOVE, EPERM, 0, 4200, 2);
+	assert_int_equal(seccomp_plan_compile(&plan, true, prog, &err), -EINVAL);
+	assert_contains_msg(err.msg, "more than the kernel takes (4096)");
+	assert_int_equal(prog->len, 0);
+	seccomp_plan_free(&plan);
+	/* Lists out of order, or negative numbers, are the plan's bug. */
+	numbers_plan(&plan, S1_SECCOMP_REMOVE, EPERM, 10, 20, 5);
+	plan.syscalls[1] = 3;
+	assert_int_equal(seccomp_plan_compile(&plan, true, prog, &err), -EINVAL);
+	assert_contains_msg(err.msg, "system call 3 is out of order");
+	plan.syscalls[1] = 10;
+	assert_int_equal(seccomp_plan_compile(&plan, true, prog, &err), -EINVAL);
+	plan.syscalls[0] = -1;
+	assert_int_equal(seccomp_plan_compile(&plan, true, prog, &err), -EINVAL);
 	seccomp_plan_free(&plan);
 	free(prog);
 }
@@ -364,6 +657,7 @@ static enum outcome try_call(const struct s1_seccomp_prog *prog, long nr, long a
 static void compile(struct s1_seccomp_plan *plan, struct s1_seccomp_prog *prog)
 {
 	struct s1_err err = {0};
+	seccomp_prog_free(prog);
 	if (seccomp_plan_compile(plan, false, prog, &err) < 0)
 		fail_msg("%s", err.msg);
 	seccomp_plan_free(plan);
@@ -374,7 +668,7 @@ static void test_filters_in_a_child(void **state)
 	(void)state;
 	struct s1_seccomp_plan plan;
 	struct s1_err err = {0};
-	struct s1_seccomp_prog *prog = s1_xmalloc(sizeof(*prog));
+	struct s1_seccomp_prog *prog = s1_xcalloc(1, sizeof(*prog));
 
 	/* The default: unshare(0) is blocked (killed); getpid works; rseq and clone3 say
 	 * ENOSYS (glibc falls back). */
@@ -401,12 +695,28 @@ static void test_filters_in_a_child(void **state)
 	assert_int_equal(try_call(prog, SYS_getppid, 0, 0), ALLOWED);
 	assert_int_equal(try_call(prog, SYS_rseq, 0, 0), FAILED_OTHER); /* EINVAL: a real call */
 
+	/* A remove-set with errno: the call fails, its neighbour works. */
+	const char *ppid[] = {"getppid", NULL};
+	assert_int_equal(build(REMOVE, "EPERM", ppid, &plan, &err), 0);
+	compile(&plan, prog);
+	assert_int_equal(try_call(prog, SYS_getppid, 0, 0), FAILED_EPERM);
+	assert_int_equal(try_call(prog, SYS_getpid, 0, 0), ALLOWED);
+
+	/* Long jumps, as the kernel takes them: every even number blocked. */
+	numbers_plan(&plan, S1_SECCOMP_REMOVE, EPERM, 0, 450, 2);
+	compile(&plan, prog);
+	assert_true(has_long_jump(prog));
+	assert_int_equal(try_call(prog, SYS_getpid, 0, 0), SYS_getpid % 2 ? ALLOWED : FAILED_EPERM);
+	assert_int_equal(try_call(prog, SYS_getppid, 0, 0),
+			 SYS_getppid % 2 ? ALLOWED : FAILED_EPERM);
+
 	/* A small retain-set: what it lists works, anything else kills. */
 	const char *few[] = {"write", "getpid", NULL};
 	assert_int_equal(build(RETAIN, NULL, few, &plan, &err), 0);
 	compile(&plan, prog);
 	assert_int_equal(try_call(prog, SYS_getpid, 0, 0), ALLOWED);
 	assert_int_equal(try_call(prog, SYS_getppid, 0, 0), KILLED);
+	seccomp_prog_free(prog);
 	free(prog);
 }
 
@@ -432,6 +742,7 @@ static void test_nnp_and_record(void **state)
 
 	/* rkt's rule: a non-root app with a filter gets no_new_privs. */
 	confine_compute(iso, false, 1000, c);
+	seccomp_prog_free(&c->seccomp);
 	assert_true(c->no_new_privs);
 	assert_false(c->admin_until_seccomp);
 	/* Root does not, where the caller has CAP_SYS_ADMIN to keep until the filter is in. */
@@ -442,6 +753,8 @@ static void test_nnp_and_record(void **state)
 	confine_compute(iso, false, 0, c);
 	assert_int_equal(c->no_new_privs, !admin);
 	assert_int_equal(c->admin_until_seccomp, admin);
+	seccomp_prog_free(&c->seccomp);
+	isolators_free(iso);
 	/* No filter: no reason for either. */
 	assert_int_equal(tu_parse_isolators("[]", true, iso, &err), 0);
 	confine_compute(iso, false, 1000, c);
@@ -476,6 +789,9 @@ static void test_nnp_and_record(void **state)
 		_cleanup_free_ char *text = NULL;
 		assert_int_equal(s1_read_file_at(podfd, S1_RECORD_FILE, 1 << 20, &text, NULL), 0);
 		assert_int_equal(strstr(text, "\nseccomp default\n") != NULL, i == 0);
+		isolators_free(iso);
+		seccomp_prog_free(&c->seccomp);
+		seccomp_prog_free(&back->seccomp);
 	}
 	/* A record without the filter, or with a damaged one, is refused. */
 	struct s1_record rec = {0};
@@ -521,6 +837,8 @@ int main(void)
 	    cmocka_unit_test(test_errno_names),
 	    cmocka_unit_test(test_isolators),
 	    cmocka_unit_test(test_precompiled_default),
+	    cmocka_unit_test(test_compile_as_libseccomp),
+	    cmocka_unit_test(test_compile_other_arch_and_limits),
 	    cmocka_unit_test(test_filters_in_a_child),
 	    cmocka_unit_test(test_nnp_and_record),
 	};
