@@ -19,6 +19,13 @@ struct s1_cgroup_hier {
 struct s1_cgroup_hiers {
 	struct s1_cgroup_hier *v; /* in the order of /proc/self/cgroup */
 	size_t n;
+	bool v1_lines; /* /proc/self/cgroup names a v1 hierarchy, located or not */
+};
+
+/* The hierarchies a caller needs located: the v2 tree and the v1 ones of the controllers it
+ * sets limits in. Without a v2 tree, every one (a v1 hierarchy then tracks the pod). */
+struct s1_cgroup_want {
+	bool memory, cpu;
 };
 
 /* From the texts of /proc/self/mountinfo and /proc/self/cgroup ("ID:CONTROLLERS:PATH" lines).
@@ -28,8 +35,11 @@ struct s1_cgroup_hiers {
 int cgroup_hiers_parse(const char *mountinfo, const char *self_cgroup, struct s1_cgroup_hiers *h,
 		       struct s1_err *err);
 
-/* The same from this process's /proc/self/mountinfo and /proc/self/cgroup. */
-int cgroup_hiers_read(struct s1_cgroup_hiers *h, struct s1_err *err);
+/* The same from this process's /proc/self/cgroup and mount table; want NULL: every hierarchy,
+ * else at least those wanted (located by statmount at their usual mount points when they are
+ * there, which costs a fraction of reading the whole table). */
+int cgroup_hiers_read(struct s1_cgroup_hiers *h, const struct s1_cgroup_want *want,
+		      struct s1_err *err);
 
 /* Is name (a controller, or "name=systemd") one of the hierarchy's? */
 bool cgroup_hier_has(const struct s1_cgroup_hier *h, const char *name);

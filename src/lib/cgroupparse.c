@@ -119,6 +119,7 @@ static int parse_line(const char *line, const char *eol, size_t lineno,
 		return s1_error(err, 0, "/proc/self/cgroup: %s is outside this cgroup namespace",
 				cgpath);
 	bool v2 = ctrl[0] == '\0';
+	h->v1_lines |= !v2;
 	char *start = locate(mi, v2, ctrl, cgpath);
 	if (!start)
 		return 0;
@@ -159,21 +160,42 @@ int cgroup_hiers_parse(const char *mountinfo, const char *self_cgroup, struct s1
 	return r;
 }
 
-/* Where every distribution (systemd) mounts the hierarchies of self's lines: /sys/fs/cgroup
- * or /sys/fs/cgroup/unified for v2, /sys/fs/cgroup/CONTROLLERS (name=NAME: NAME) for v1. Sets
- * *lines to the number of lines. */
-static char **guess_points(const char *self, size_t *n, size_t *lines)
+/* The controllers field of a line of self ("ID:CONTROLLERS:PATH"), or NULL. */
+static const char *line_controllers(const char *line, const char *eol, size_t *len)
+{
+	const char *c1 = memchr(line, ':', (size_t)(eol - line));
+	const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(eol - c1 - 1)) : NULL;
+	*len = c2 ? (size_t)(c2 - c1 - 1) : 0;
+	return c2 ? c1 + 1 : NULL;
+}
+
+/* Is the line's hierarchy one the caller wants (every one without a v2 line)? */
+static bool line_wanted(const char *ctrl, size_t l, const struct s1_cgroup_want *want, bool has_v2)
+{
+	if (!want || !has_v2 || l == 0)
+		return true;
+	_cleanup_free_ char *list = s1_xstrndup(ctrl, l);
+	return (want->memory && list_has(list, "memory", 6)) ||
+	       (want->cpu && list_has(list, "cpu", 3));
+}
+
+/* Where every distribution (systemd) mounts the hierarchies of self's wanted lines:
+ * /sys/fs/cgroup or /sys/fs/cgroup/unified for v2, /sys/fs/cgroup/CONTROLLERS (name=NAME: NAME)
+ * for v1. Sets *lines to the number of wanted lines; only counts them where n is NULL. */
+static char **guess_points(const char *self, const struct s1_cgroup_want *want, size_t *n,
+			   size_t *lines)
 {
 	char **v = NULL;
-	*n = *lines = 0;
+	*lines = 0;
+	if (n)
+		*n = 0;
+	bool has_v2 = strncmp(self, "0::", 3) == 0 || strstr(self, "\n0::");
 	for (const char *line = self; *line;) {
 		const char *eol = strchrnul(line, '\n');
-		const char *c1 = memchr(line, ':', (size_t)(eol - line));
-		const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(eol - c1 - 1)) : NULL;
-		if (c2) {
+		size_t l;
+		const char *ctrl = line_controllers(line, eol, &l);
+		if (ctrl && line_wanted(ctrl, l, want, has_v2) && ++*lines && n) {
 			v = s1_xrealloc(v, (*n + 2) * sizeof(*v));
-			const char *ctrl = c1 + 1;
-			size_t l = (size_t)(c2 - ctrl);
 			if (l == 0) {
 				v[(*n)++] = s1_xstrdup("/sys/fs/cgroup");
 				v[(*n)++] = s1_xstrdup("/sys/fs/cgroup/unified");
@@ -185,7 +207,6 @@ static char **guess_points(const char *self, size_t *n, size_t *lines)
 				v[(*n)++] = s1_xasprintf("/sys/fs/cgroup/%.*s", (int)l, ctrl);
 			}
 		}
-		*lines += eol != line;
 		line = *eol ? eol + 1 : eol;
 	}
 	return v;
@@ -194,10 +215,11 @@ static char **guess_points(const char *self, size_t *n, size_t *lines)
 /* The hierarchies through the guessed mount points alone: 0, or -EAGAIN where a guess does
  * not hold (or the kernel cannot say) and the whole table must be read; another -errno is
  * /proc/self/cgroup's error, which the whole table would not change. */
-static int hiers_from_guesses(const char *self, struct s1_cgroup_hiers *h, struct s1_err *err)
+static int hiers_from_guesses(const char *self, const struct s1_cgroup_want *want,
+			      struct s1_cgroup_hiers *h, struct s1_err *err)
 {
 	size_t n, lines;
-	char **points = guess_points(self, &n, &lines);
+	char **points = guess_points(self, want, &n, &lines);
 	struct s1_mountinfo mi;
 	int r = mountinfo_read_cgroup_points(&mi, (const char *const *)points, n, NULL);
 	for (size_t i = 0; i < n; i++)
@@ -214,19 +236,28 @@ static int hiers_from_guesses(const char *self, struct s1_cgroup_hiers *h, struc
 	return r;
 }
 
-int cgroup_hiers_read(struct s1_cgroup_hiers *h, struct s1_err *err)
+/* Guessing costs about 12 µs a mount point; the whole table below STATMOUNT_FROM mounts
+ * about 60 µs: more guesses than this are asked only in a long table. */
+#define GUESSES_ALWAYS 4
+
+int cgroup_hiers_read(struct s1_cgroup_hiers *h, const struct s1_cgroup_want *want,
+		      struct s1_err *err)
 {
 	*h = (struct s1_cgroup_hiers){0};
 	_cleanup_free_ char *self = NULL;
 	int r = s1_read_file_at(AT_FDCWD, "/proc/self/cgroup", PROC_TEXT_MAX, &self, NULL);
 	if (r < 0)
 		return s1_error(err, r, "reading /proc/self/cgroup");
-	/* In a long mount table (rkt keeps two overlays per pod until gc, each a long line of
-	 * mountinfo), where the hierarchies usually are, asked about one by one (about 12 µs each
-	 * here); else every cgroup mount. */
-	bool long_table = mountinfo_is_long();
-	if (long_table && (r = hiers_from_guesses(self, h, err)) != -EAGAIN)
+	/* Where the hierarchies usually are, asked about one by one: the wanted ones always (a
+	 * pod on a v2 host wants one or two), every one in a long mount table (rkt keeps two
+	 * overlays per pod until gc, each a long line of mountinfo); else every cgroup mount. */
+	size_t wanted;
+	guess_points(self, want, NULL, &wanted);
+	bool few = wanted <= GUESSES_ALWAYS, long_table = !few && mountinfo_is_long();
+	if ((few || long_table) && (r = hiers_from_guesses(self, want, h, err)) != -EAGAIN)
 		return r;
+	if (few)
+		long_table = mountinfo_is_long();
 	struct s1_mountinfo mi;
 	if ((r = mountinfo_read_cgroups(&mi, long_table, err)) < 0)
 		return r;

@@ -280,7 +280,7 @@ static int plan_hiers(const struct s1_cgroup_hiers *h, const char *pod_name,
 	if (h->n == 0)
 		return s1_error(err, 0,
 				"no cgroup hierarchy is mounted (see /proc/self/mountinfo)");
-	bool any_v1 = false;
+	bool any_v1 = h->v1_lines;
 	for (size_t i = 0; i < h->n; i++) {
 		any_v1 |= !h->v[i].v2;
 		if (strchr(h->v[i].start, '\n')) /* the record is one path per line */
@@ -396,8 +396,13 @@ int cgroup_plan_build_current(const char *pod_name, const struct s1_cgroup_app *
 			      struct s1_cgroup_plan *plan, struct s1_err *err)
 {
 	struct s1_cgroup_hiers h;
+	struct s1_cgroup_want want = {0};
+	for (size_t i = 0; i < n_apps; i++) {
+		want.memory |= apps[i].lim.has_memory;
+		want.cpu |= apps[i].lim.has_cpu || apps[i].lim.has_shares;
+	}
 	memset(plan, 0, sizeof(*plan));
-	int r = cgroup_hiers_read(&h, err);
+	int r = cgroup_hiers_read(&h, &want, err);
 	if (r < 0)
 		return r;
 	r = cgroup_plan_for_apps(&h, pod_name, apps, n_apps, plan, err);
