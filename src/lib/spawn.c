@@ -156,8 +156,94 @@ static int wait_for_exec(const struct s1_spawn *spec, pid_t pid, int fd, struct 
 	return -rep.code;
 }
 
+/* x86-64 and no AddressSanitizer (whose stack bookkeeping a second stack in the parent's frame
+ * would confuse): clone3 with CLONE_VM | CLONE_VFORK straight into the cgroup, as posix_spawn
+ * does. No page tables are copied and neither process takes copy-on-write faults (about 3 µs
+ * each on a VM); the parent sleeps until the child's execve (or exit) and reads any error from
+ * the shared memory. */
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#define HAVE_VM_CLONE 1
+#define VM_CHILD_STACK 65536
+
+/* The child of a shared-memory clone: what it needs, and where it leaves an error. */
+struct vm_child {
+	const struct s1_spawn *spec;
+	pid_t leader;
+	struct s1_err err; /* code 0: the child reached execve (or died before it could fail) */
+};
+
+static int vm_child_main(void *arg)
+{
+	struct vm_child *x = arg;
+	enter_and_exec(x->spec, x->leader, true, &x->err);
+	if (x->err.code <= 0)
+		x->err.code = EINVAL;
+	return 127;
+}
+
+/* clone3 whose child runs fn(arg) on the given stack and exits with its value: it never
+ * returns into the parent's frames, which it shares. */
+static long clone3_run(struct clone_args *args, int (*fn)(void *), void *arg)
+{
+	register long rax __asm__("rax") = SYS_clone3;
+	register void *rdi __asm__("rdi") = args;
+	register long rsi __asm__("rsi") = (long)sizeof(*args);
+	register int (*r12)(void *) __asm__("r12") = fn;
+	register void *r13 __asm__("r13") = arg;
+	__asm__ volatile("syscall\n\t"
+			 "test %%rax, %%rax\n\t"
+			 "jnz 1f\n\t"
+			 "xor %%ebp, %%ebp\n\t"
+			 "mov %%r13, %%rdi\n\t"
+			 "call *%%r12\n\t"
+			 "mov %%eax, %%edi\n\t"
+			 "mov $60, %%eax\n\t" /* exit(2): this thread only */
+			 "syscall\n\t"
+			 "hlt\n"
+			 "1:"
+			 : "+r"(rax)
+			 : "r"(rdi), "r"(rsi), "r"(r12), "r"(r13)
+			 : "rcx", "r11", "memory");
+	return rax;
+}
+
+/* 1: the child reached execve (*pid_out set); -errno: it failed (err set) and is reaped; 0:
+ * the kernel cannot make such a clone (the caller forks instead). */
+static int spawn_vm(const struct s1_spawn *spec, pid_t *pid_out, struct s1_err *err)
+{
+	_Alignas(16) char stack[VM_CHILD_STACK];
+	struct vm_child x = {.spec = spec, .leader = getpid()};
+	struct clone_args args = {
+	    .flags = CLONE_VM | CLONE_VFORK | CLONE_INTO_CGROUP,
+	    .exit_signal = SIGCHLD,
+	    .stack = (uint64_t)(uintptr_t)stack,
+	    .stack_size = sizeof(stack),
+	    .cgroup = (uint64_t)spec->confine->cgroup2_dir,
+	};
+	long pid = clone3_run(&args, vm_child_main, &x);
+	if (pid < 0)
+		return 0;
+	if (x.err.code == 0) {
+		*pid_out = (pid_t)pid;
+		return 1;
+	}
+	spawn_wait((pid_t)pid);
+	x.err.msg[sizeof(x.err.msg) - 1] = '\0';
+	if (err)
+		*err = x.err;
+	return -x.err.code;
+}
+#endif
+
 int spawn_in_root(const struct s1_spawn *spec, pid_t *pid_out, struct s1_err *err)
 {
+#ifdef HAVE_VM_CLONE
+	if (spec->confine && spec->confine->cgroup2_dir >= 0) {
+		int r = spawn_vm(spec, pid_out, err);
+		if (r != 0)
+			return r < 0 ? r : 0;
+	}
+#endif
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return s1_error(err, errno, "pipe");
