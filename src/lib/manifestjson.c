@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "stage1c/manifestjson.h"
 #include "stage1c/names.h"
@@ -202,11 +203,26 @@ void manifest_free_isolators(struct s1_isolator *iso, size_t n)
 	free(iso);
 }
 
+/* jansson's hash tables take a random seed (an image's keys cannot all collide): from one
+ * getrandom(2) rather than its own open and read of /dev/urandom. */
+static void seed_hashes(void)
+{
+	static bool seeded;
+	size_t seed = 0;
+	if (seeded)
+		return;
+	seeded = true;
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
+		seed = 0; /* 0: jansson finds one itself */
+	json_object_seed(seed);
+}
+
 int manifest_load_object(const char *text, size_t len, const char *what, json_t **out,
 			 struct s1_err *err)
 {
 	json_error_t jerr;
 	*out = NULL;
+	seed_hashes();
 	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
 		return s1_error(err, 0, "%s: invalid JSON at line %d: %s", what, jerr.line,

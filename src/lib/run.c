@@ -219,18 +219,28 @@ static int write_record(struct s1_pod_ctx *c, struct s1_err *err)
 	return c->lockfd < 0 ? s1_error(err, c->lockfd, "opening %s", S1_RECORD_FILE) : 0;
 }
 
-/* The pod's cgroups (recorded already): made, and announced to rkt (subcgroup, before pid). */
+/* The pod's cgroups (recorded already), made. */
 static int setup_cgroups(struct s1_pod_ctx *c, struct s1_err *err)
 {
+	int r = cgroup_plan_apply(&cgroupfs_host, &c->cgroups, err);
+	c->cgroups_made = r == 0;
+	return r;
+}
+
+/* What only readers of a running pod read: subcgroup (rkt's api-service) and each app's
+ * environment (enter). Written once the first app has started, while it execs, and before
+ * pid, which tells rkt the pod runs: no reader looks before pid exists. */
+static int announce_pod(struct s1_pod_ctx *c, struct s1_err *err)
+{
 	int r;
-	if ((r = cgroup_plan_apply(&cgroupfs_host, &c->cgroups, err)) < 0)
-		return r;
-	c->cgroups_made = true;
-	if (c->cgroups.subcgroup) {
-		r = s1_write_file_atomic(c->podfd, "subcgroup", c->cgroups.subcgroup,
-					 strlen(c->cgroups.subcgroup), 0644);
-		if (r < 0)
-			return s1_error(err, r, "writing subcgroup");
+	if (c->cgroups.subcgroup &&
+	    (r = s1_write_file_atomic(c->podfd, "subcgroup", c->cgroups.subcgroup,
+				      strlen(c->cgroups.subcgroup), 0644)) < 0)
+		return s1_error(err, r, "writing subcgroup");
+	for (size_t i = 0; i < c->n_apps; i++) {
+		struct s1_app_ctx *a = &c->apps[i];
+		if ((r = podstate_write_env(c->podfd, a->ra->name, a->envp, err)) < 0)
+			return app_error(c, a, r, err);
 	}
 	return 0;
 }
@@ -311,6 +321,8 @@ static int start_app(struct s1_pod_ctx *c, struct s1_app_ctx *a, struct s1_err *
 	if (c->pid_app)
 		return 0;
 	c->pid_app = a;
+	if ((r = announce_pod(c, err)) < 0)
+		return r;
 	return podstate_write_pid(c->podfd, a->pid, err);
 }
 
@@ -354,8 +366,7 @@ static int run_in_ctx(struct s1_pod_ctx *c, const struct s1_run_args *args, stru
 	c->phases[2] = now_us();
 	for (size_t i = 0; i < c->n_apps; i++) {
 		struct s1_app_ctx *a = &c->apps[i];
-		if ((r = prepare_root(c, a, args, err)) < 0 ||
-		    (r = podstate_write_env(c->podfd, a->ra->name, a->envp, err)) < 0)
+		if ((r = prepare_root(c, a, args, err)) < 0)
 			return app_error(c, a, r, err);
 	}
 	c->phases[3] = now_us();
