@@ -283,12 +283,30 @@ static int by_length_desc(const void *a, const void *b)
 	return (x < y) - (x > y);
 }
 
+/* gc's usual case: the pod has ended and left its cgroups empty. Each is removed as it is,
+ * deepest first (order); false as soon as one holds a process or a sub-cgroup, which the whole
+ * walk then takes care of. */
+static bool remove_if_empty(const struct s1_cgroup_fs *fs, char *const *order, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int r = fs->rmdir(fs->ctx, order[i]);
+		if (r < 0 && r != -ENOENT)
+			return false;
+	}
+	return true;
+}
+
 int cgroup_remove(const struct s1_cgroup_fs *fs, char *const *dirs, size_t n, struct s1_err *err)
 {
 	_cleanup_free_ enum s1_cgroup_dir_kind *kinds = s1_xcalloc(n + 1, sizeof(*kinds));
 	int r = check_record(fs, dirs, n, kinds, err);
 	if (r < 0)
 		return r;
+	_cleanup_free_ char **order = s1_xcalloc(n + 1, sizeof(*order));
+	memcpy(order, dirs, n * sizeof(*order));
+	qsort(order, n, sizeof(*order), by_length_desc);
+	if (remove_if_empty(fs, order, n))
+		return 0;
 
 	/* Until nothing is left to signal, or the time is up. A failure to list or signal is
 	 * not final by itself: what it leaves makes the removal fail, and says why. */
@@ -307,9 +325,6 @@ int cgroup_remove(const struct s1_cgroup_fs *fs, char *const *dirs, size_t n, st
 	}
 	targets_free(t, n);
 
-	_cleanup_free_ char **order = s1_xcalloc(n + 1, sizeof(*order));
-	memcpy(order, dirs, n * sizeof(*order));
-	qsort(order, n, sizeof(*order), by_length_desc);
 	int first = 0;
 	for (size_t i = 0; i < n; i++) {
 		if ((r = remove_tree(fs, order[i], 0)) < 0 && first == 0)
