@@ -207,12 +207,22 @@ static long clone3_run(struct clone_args *args, int (*fn)(void *), void *arg)
 	return rax;
 }
 
+/* Until its execve the child shares the leader's memory, and a new user id of its makes that
+ * memory undumpable, the leader's: the leader's dumpability is put back after. (An
+ * oom_score_adj the child writes stays its own: the kernel does not pass a vfork child's on.) */
+static void restore_dumpable(int dumpable)
+{
+	if (dumpable >= 0 && prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != dumpable)
+		prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0);
+}
+
 /* 1: the child reached execve (*pid_out set); -errno: it failed (err set) and is reaped; 0:
  * the kernel cannot make such a clone (the caller forks instead). */
 static int spawn_vm(const struct s1_spawn *spec, pid_t *pid_out, struct s1_err *err)
 {
 	_Alignas(16) char stack[VM_CHILD_STACK];
 	struct vm_child x = {.spec = spec, .leader = getpid()};
+	int dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
 	struct clone_args args = {
 	    .flags = CLONE_VM | CLONE_VFORK | CLONE_INTO_CGROUP,
 	    .exit_signal = SIGCHLD,
@@ -221,6 +231,7 @@ static int spawn_vm(const struct s1_spawn *spec, pid_t *pid_out, struct s1_err *
 	    .cgroup = (uint64_t)spec->confine->cgroup2_dir,
 	};
 	long pid = clone3_run(&args, vm_child_main, &x);
+	restore_dumpable(dumpable);
 	if (pid < 0)
 		return 0;
 	if (x.err.code == 0) {

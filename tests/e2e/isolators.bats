@@ -121,6 +121,22 @@ iso() {
 	[ "$(probe_value oom_score_adj)" = 100 ]
 }
 
+@test "the leader keeps its own oom_score_adj while it starts a non-root app with one" {
+	# Until its execve the app's process shares the leader's memory (spawn.c), which an
+	# oom_score_adj written there can reach; the leader puts its own back.
+	pod_json "$(iso '[{"name": "os/linux/oom-score-adj", "value": 300}]' '"user": "1000", "group": "1000", "exec": ["/bin/sh", "-c", "probe oom; sleep 60"]')"
+	prepare
+	start_pod
+	wait_ready
+	wait_output oom_score_adj=300
+	local leader
+	leader=$(leader_pid "$POD")
+	[ -n "$leader" ]
+	[ "$(cat "/proc/$leader/oom_score_adj")" = "$(cat /proc/self/oom_score_adj)" ]
+	"$STAGE0" stop --dir "$DATA" "$UUID" >/dev/null
+	wait_exit
+}
+
 @test "the app runs in the pod's cgroup in the hierarchies of its limits and the v2 tree, with its limits written there" {
 	pod_json "$(iso '[{"name": "resource/memory", "value": {"request": "64M", "limit": "64M"}},
 	                 {"name": "resource/cpu", "value": {"request": "250m", "limit": "250m"}},
