@@ -36,7 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (im.has_app) {
 		struct s1_isolators iso;
-		isolators_parse(&im.app, NULL, false, &iso, &err);
+		if (isolators_parse(&im.app, NULL, false, &iso, &err) == 0)
+			isolators_free(&iso);
 		const struct s1_mountplan_opts opts = {S1_RESOLV_HOST, S1_HOSTS_STAGE0, true};
 		struct s1_mount_plan plan;
 		if (mountplan_build(&pod, &pod.apps[0], &im, &opts, &plan, &err) == 0)

@@ -67,6 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (isolators_parse(app, &pod, false, &iso, &err) == 0) {
 			FUZZ_CHECK(!iso.has_memory_limit || iso.memory_limit_bytes >= 4096);
 			FUZZ_CHECK(!iso.has_cpu_limit || iso.cpu_limit_milli >= 1);
+			isolators_free(&iso);
 		}
 		check_env(app, ra->name);
 		struct s1_mount_plan plan;

@@ -171,8 +171,10 @@ static void check_round_trip(const struct s1_ids *ids, const struct s1_confine *
 	FUZZ_CHECK(c2.seccomp_mode == c->seccomp_mode && c2.seccomp_errno == c->seccomp_errno &&
 		   c2.admin_until_seccomp == c->admin_until_seccomp &&
 		   c2.seccomp.len == c->seccomp.len);
-	FUZZ_CHECK(memcmp(c2.seccomp.insns, c->seccomp.insns,
+	FUZZ_CHECK(c->seccomp.len == 0 ||
+		   memcmp(c2.seccomp.insns, c->seccomp.insns,
 			  c->seccomp.len * sizeof(c->seccomp.insns[0])) == 0);
+	seccomp_prog_free(&c2.seccomp);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -206,6 +208,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (confine_record_read(&rec, first, &c, &err) == 0) {
 			record_free(&rec);
 			check_round_trip(&ids, &c);
+			seccomp_prog_free(&c.seccomp);
 		}
 		user_ids_free(&ids);
 	}
