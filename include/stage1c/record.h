@@ -28,6 +28,7 @@
 #define S1_REC_CONFINE "confine"	 /* its capabilities, OOM score (confine.h) */
 #define S1_REC_SECCOMP "seccomp"	 /* its seccomp filter (confine.h) */
 #define S1_REC_APP_CGROUPS "app-cgroups" /* the files it joins its cgroups through */
+#define S1_REC_WORKDIR "workdir" /* its working directory in its root (enter reads no manifest) */
 
 struct s1_record {
 	char *text;

@@ -39,10 +39,8 @@ static int open_app_root(int podfd, const struct s1_enter_args *args, struct s1_
 }
 
 struct enter_ctx {
-	struct s1_pod_manifest pod;
 	struct s1_record rec;
-	struct s1_image_manifest im;
-	const struct s1_runtime_app *ra;
+	char *workdir_path; /* the app's working directory, as run recorded it */
 	struct s1_ids ids;
 	struct s1_confine confine;
 	char **envp;
@@ -58,17 +56,22 @@ static int enter_in_ctx(struct enter_ctx *c, const struct s1_enter_args *args, s
 	c->podfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (c->podfd < 0)
 		return s1_error(err, errno, "opening the pod directory");
-	if ((r = podstate_load_pod(c->podfd, &c->pod, err)) < 0)
-		return r;
-	if (!(c->ra = manifest_pod_find_app(&c->pod, args->app)))
-		return s1_error(err, 0, "app \"%s\" is not in the pod", args->app);
-	if ((r = podstate_load_image(c->podfd, c->ra, &c->im, err)) < 0)
-		return r;
-	const struct s1_app *app = manifest_effective_app(c->ra, &c->im);
-	if ((c->root = open_app_root(c->podfd, args, err)) < 0)
-		return c->root;
+	/* Everything of the app's run decided is in the record: no manifest is read again. */
 	if ((r = record_load(c->podfd, &c->rec)) < 0)
 		return s1_error(err, r, "reading %s", S1_RECORD_FILE);
+	r = record_get(&c->rec, S1_REC_WORKDIR, args->app, &c->workdir_path);
+	if (r == -ENOENT)
+		return s1_error(err, 0, "app \"%s\" is not in the pod", args->app);
+	/* One line: the payload is that line and its newline. */
+	size_t line = r < 0 ? 0 : strcspn(c->workdir_path, "\n");
+	if (r < 0 || c->workdir_path[0] != '/' || c->workdir_path[line + 1] != '\0')
+		return s1_error(err, r < 0 ? r : 0,
+				"malformed record: the working directory of "
+				"app \"%s\"",
+				args->app);
+	c->workdir_path[line] = '\0';
+	if ((c->root = open_app_root(c->podfd, args, err)) < 0)
+		return c->root;
 	if ((r = user_record_read(&c->rec, args->app, &c->ids, err)) < 0)
 		return r;
 
@@ -90,16 +93,16 @@ static int enter_in_ctx(struct enter_ctx *c, const struct s1_enter_args *args, s
 
 	/* Resolved inside the app's root, as a descriptor: whatever the app made of that path
 	 * (a symlink to /proc/PID/root, say) cannot take the command out of it. */
-	const char *wd = app->working_directory ? app->working_directory : "/";
+	const char *wd = c->workdir_path;
 	c->workdir = path_open_in_root(c->root, wd, O_PATH | O_DIRECTORY);
 	if (c->workdir < 0)
 		return s1_error(err, c->workdir, "working directory \"%s\"", wd);
-	if ((r = exec_resolve_in_root(c->root, args->cmd[0], app->working_directory,
-				      env_get(c->envp, "PATH"), &c->path, err)) < 0)
+	if ((r = exec_resolve_in_root(c->root, args->cmd[0], wd, env_get(c->envp, "PATH"), &c->path,
+				      err)) < 0)
 		return r;
 	struct s1_spawn spec = {.rootfd = c->root,
 				.workdirfd = c->workdir,
-				.workdir = app->working_directory,
+				.workdir = c->workdir_path,
 				.path = c->path,
 				.argv = args->cmd,
 				.envp = c->envp,
@@ -128,8 +131,7 @@ int enter_pod(const struct s1_enter_args *args, struct s1_err *err)
 	free(c.path);
 	env_free(c.envp);
 	user_ids_free(&c.ids);
-	manifest_image_free(&c.im);
-	manifest_pod_free(&c.pod);
+	free(c.workdir_path);
 	record_free(&c.rec);
 	if (c.root >= 0)
 		close(c.root);

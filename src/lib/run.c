@@ -208,6 +208,8 @@ static int write_record(struct s1_pod_ctx *c, struct s1_err *err)
 	for (size_t i = 0; i < c->n_apps; i++) {
 		const struct s1_app_ctx *a = &c->apps[i];
 		record_add_app(&rec, a->ra->name);
+		const char *wd = a->app->working_directory;
+		record_add(&rec, S1_REC_WORKDIR, wd ? wd : "/");
 		user_record_add(&rec, &a->ids);
 		confine_record_add(&rec, &a->confine);
 		cgroupjoin_record_add(&rec, &c->cgroups, i);
