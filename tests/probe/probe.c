@@ -18,7 +18,10 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 
 extern char **environ;
@@ -236,14 +239,122 @@ static void alloc_mib(long mib)
 	printf("alloc=%ld\n", mib);
 }
 
-/* Exec argv[1..] ("--" first) with a seccomp filter that kills the process at its first call
- * of system call nr: killsteps' way to the calls its strace does not know by name. */
-static int kill_at(int nr, int argc, char **argv)
+/* The child of kill_at_nth: the filter that stops at every call of nr for the parent to
+ * decide, its listener passed to the parent, then CMD. */
+static void notify_child(int nr, int sock, char **cmd)
 {
-	if (nr <= 0 || argc < 2 || strcmp(argv[0], "--") != 0) {
-		fprintf(stderr, "probe: kill-at:NR -- CMD [ARGS...]\n");
+	struct sock_filter insns[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = sizeof(insns) / sizeof(insns[0]), .filter = insns};
+	int fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			      SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	if (fd < 0) {
+		perror("probe: seccomp listener");
+		_exit(2);
+	}
+	char ctl[CMSG_SPACE(sizeof(int))] = {0};
+	char byte = 0;
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	struct msghdr msg = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	if (sendmsg(sock, &msg, 0) != 1) {
+		perror("probe: sendmsg");
+		_exit(2);
+	}
+	close(fd);
+	close(sock);
+	execvp(cmd[0], cmd);
+	perror("probe: exec");
+	_exit(127);
+}
+
+/* Run CMD (and all it starts) with every call of nr stopped for this process to count: the
+ * caller of the nth is killed there (SIGKILL), the others go on. Returns CMD's exit code. */
+static int kill_at_nth(int nr, int nth, char **cmd)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		perror("probe: socketpair");
 		return 2;
 	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		perror("probe: fork");
+		return 2;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		notify_child(nr, sv[1], cmd);
+	}
+	close(sv[1]);
+	char ctl[CMSG_SPACE(sizeof(int))] = {0};
+	char byte;
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	struct msghdr msg = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
+	int fd = -1;
+	if (recvmsg(sv[0], &msg, 0) == 1 && CMSG_FIRSTHDR(&msg))
+		memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof(int));
+	close(sv[0]);
+	struct seccomp_notif_sizes sizes;
+	if (fd >= 0 && syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) == 0) {
+		struct seccomp_notif *req = calloc(1, sizes.seccomp_notif);
+		struct seccomp_notif_resp *resp = calloc(1, sizes.seccomp_notif_resp);
+		int count = 0;
+		for (;;) {
+			struct pollfd p = {.fd = fd, .events = POLLIN};
+			if (poll(&p, 1, -1) < 0) {
+				if (errno == EINTR)
+					continue;
+				break;
+			}
+			if (!(p.revents & POLLIN))
+				break; /* POLLHUP: nothing runs under the filter any more */
+			memset(req, 0, sizes.seccomp_notif);
+			if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) {
+				if (errno == EINTR || errno == ENOENT)
+					continue;
+				break;
+			}
+			if (++count == nth)
+				kill((pid_t)req->pid, SIGKILL);
+			memset(resp, 0, sizes.seccomp_notif_resp);
+			resp->id = req->id;
+			resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+			ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, resp); /* ENOENT once killed */
+		}
+		free(req);
+		free(resp);
+	}
+	if (fd >= 0)
+		close(fd);
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return 2;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Exec argv[1..] ("--" first) with a seccomp filter that kills the process at its first call
+ * of system call nr (or, with nth > 1, its nth call, counted by this process): killsteps' way
+ * to the calls its strace does not know by name. */
+static int kill_at(int nr, int nth, int argc, char **argv)
+{
+	if (nr <= 0 || nth <= 0 || argc < 2 || strcmp(argv[0], "--") != 0) {
+		fprintf(stderr, "probe: kill-at:NR[:N] -- CMD [ARGS...]\n");
+		return 2;
+	}
+	if (nth > 1)
+		return kill_at_nth(nr, nth, argv + 1);
 	struct sock_filter insns[] = {
 	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 1),
@@ -262,13 +373,14 @@ static int kill_at(int nr, int argc, char **argv)
 
 static void usage(void)
 {
-	fprintf(
-	    stderr,
-	    "usage: probe "
-	    "[ids|fds|env|cwd|pid|ppid|caps|seccomp|oom|cgroup|bind:PORT|alloc:MIB|write:PATH|"
-	    "read:PATH|exists:PATH|sys:NAME|exit:N|kill:SIG|sleep:SECONDS|wait-signal]...\n"
-	    "       probe kill-at:NR -- CMD [ARGS...]   exec CMD, killed at its first system call\n"
-	    "                                           number NR (seccomp), all it starts too\n");
+	fprintf(stderr,
+		"usage: probe "
+		"[ids|fds|env|cwd|pid|ppid|caps|seccomp|oom|cgroup|bind:PORT|alloc:MIB|write:PATH|"
+		"read:PATH|exists:PATH|sys:NAME|exit:N|kill:SIG|sleep:SECONDS|wait-signal]...\n"
+		"       probe kill-at:NR[:N] -- CMD [ARGS...]  exec CMD, killed at its first (Nth) "
+		"system\n"
+		"                                           call number NR (seccomp), all it "
+		"starts too\n");
 }
 
 int main(int argc, char **argv)
@@ -278,8 +390,10 @@ int main(int argc, char **argv)
 		usage();
 		return 2;
 	}
-	if (strncmp(argv[1], "kill-at:", 8) == 0)
-		return kill_at(atoi(argv[1] + 8), argc - 2, argv + 2);
+	if (strncmp(argv[1], "kill-at:", 8) == 0) {
+		const char *nth = strchr(argv[1] + 8, ':');
+		return kill_at(atoi(argv[1] + 8), nth ? atoi(nth + 1) : 1, argc - 2, argv + 2);
+	}
 	for (int i = 1; i < argc; i++) {
 		const char *q = argv[i];
 		char buf[PATH_MAX];
