@@ -62,14 +62,14 @@ static int enter_in_ctx(struct enter_ctx *c, const struct s1_enter_args *args, s
 	r = record_get(&c->rec, S1_REC_WORKDIR, args->app, &c->workdir_path);
 	if (r == -ENOENT)
 		return s1_error(err, 0, "app \"%s\" is not in the pod", args->app);
-	/* One line: the payload is that line and its newline. */
-	size_t line = r < 0 ? 0 : strcspn(c->workdir_path, "\n");
-	if (r < 0 || c->workdir_path[0] != '/' || c->workdir_path[line + 1] != '\0')
+	/* The path as run recorded it: a newline in it made a line each, which record_get joins
+	 * again, with a newline after the last. */
+	if (r < 0 || c->workdir_path[0] != '/')
 		return s1_error(err, r < 0 ? r : 0,
 				"malformed record: the working directory of "
 				"app \"%s\"",
 				args->app);
-	c->workdir_path[line] = '\0';
+	c->workdir_path[strlen(c->workdir_path) - 1] = '\0';
 	if ((c->root = open_app_root(c->podfd, args, err)) < 0)
 		return c->root;
 	if ((r = user_record_read(&c->rec, args->app, &c->ids, err)) < 0)

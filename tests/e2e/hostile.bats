@@ -53,6 +53,23 @@ enter_pod() {
 	[[ $stderr == "enter: working directory \"/w\""* ]]
 }
 
+@test "a working directory with a newline cannot forge a line of the record, and enter still runs in it" {
+	# run records the working directory for enter; a newline in it must not start a line of
+	# another section (here a mount gc would detach), and enter must get the path back whole.
+	pod_json '{"exec": ["/bin/sh", "-c", "echo up; exec sleep 60"],
+	           "workingDirectory": "/w\nmounts stage1/rootfs"}'
+	prepare_hostile
+	mkdir -p "$ROOT/w"$'\n'"mounts stage1/rootfs"
+	start_pod
+	wait_output up
+	[ "$(grep -c '^mounts ' "$POD/stage1-c.record")" -eq 1 ]
+	enter_pod /bin/probe cwd
+	[ "$status" -eq 0 ]
+	[ "$output" = "cwd=/w"$'\n'"mounts stage1/rootfs" ]
+	"$STAGE0" stop --dir "$DATA" "$UUID" >/dev/null
+	wait_exit
+}
+
 @test "a uid-1000 app that swaps its working directory cannot send enter to the host's root" {
 	pod_json '{"exec": ["/bin/sh", "-c", "mv /home/app/w /home/app/w.old && ln -s /proc/$PPID/root /home/app/w && echo swapped; exec sleep 60"],
 	           "user": "1000", "group": "1000", "workingDirectory": "/home/app/w"}'
