@@ -40,10 +40,10 @@ int podstate_read_leader(int podfd, pid_t *pid, unsigned long long *starttime);
 /* The recorded leader, if it still runs (same start time): 0, -ENOENT (no record of it) or
  * -ESRCH (gone). */
 int podstate_leader_alive(int podfd, pid_t *pid);
-/* Is pid one of the pod's apps: a child of the live leader? Not its root, which an app may
- * change (chroot); not its cgroups, which a handler shares. 0, -ESRCH (no such process),
- * -EXDEV (not the pod's) or -errno. */
-int podstate_app_process(int podfd, pid_t pid);
+/* Is pid one of the pod's apps: a child of the live leader rec names? Not its root, which an
+ * app may change (chroot); not its cgroups, which a handler shares. 0, -ESRCH (no such
+ * process), -EXDEV (not the pod's) or -errno. */
+int podstate_app_process(const struct s1_record *rec, pid_t pid);
 
 /* Field 22 of /proc/PID/stat: tells a PID's process from a later one reusing the number.
  * -ESRCH when there is no such process. */

@@ -23,13 +23,14 @@
  * app's before it starts one, and detaches them after the last has been reaped), checked after
  * it is opened: pid must then be a process the live leader started (an app, or a handler), not
  * its root, which a root app may change, nor a PID of another pod. */
-static int open_app_root(int podfd, const struct s1_enter_args *args, struct s1_err *err)
+static int open_app_root(int podfd, const struct s1_record *rec, const struct s1_enter_args *args,
+			 struct s1_err *err)
 {
 	_cleanup_free_ char *rel = podstate_app_rootfs(args->app);
 	_cleanup_close_ int fd = path_open_in_root(podfd, rel, O_PATH | O_DIRECTORY);
 	if (fd < 0)
 		return s1_error(err, fd, "app rootfs %s", rel);
-	int r = podstate_app_process(podfd, args->pid);
+	int r = podstate_app_process(rec, args->pid);
 	if (r == -ESRCH)
 		return s1_error(err, 0, "process %ld does not exist", (long)args->pid);
 	if (r < 0)
@@ -70,7 +71,7 @@ static int enter_in_ctx(struct enter_ctx *c, const struct s1_enter_args *args, s
 				"app \"%s\"",
 				args->app);
 	c->workdir_path[strlen(c->workdir_path) - 1] = '\0';
-	if ((c->root = open_app_root(c->podfd, args, err)) < 0)
+	if ((c->root = open_app_root(c->podfd, &c->rec, args, err)) < 0)
 		return c->root;
 	if ((r = user_record_read(&c->rec, args->app, &c->ids, err)) < 0)
 		return r;

@@ -117,37 +117,51 @@ int podstate_record_leader(struct s1_record *rec, pid_t pid, struct s1_err *err)
 	return 0;
 }
 
-int podstate_read_leader(int podfd, pid_t *pid, unsigned long long *starttime)
+/* The leader section's payload (NULL: none) as PID and start time: 0, or -errno. */
+static int parse_leader(const char *text, pid_t *pid, unsigned long long *starttime)
 {
-	_cleanup_free_ char *text = NULL;
-	int r = record_read(podfd, S1_REC_LEADER, NULL, &text);
-	if (r < 0)
-		return r;
 	long p;
-	if (sscanf(text, "%ld %llu", &p, starttime) != 2 || p <= 0)
+	if (!text || sscanf(text, "%ld %llu", &p, starttime) != 2 || p <= 0)
 		return -EINVAL;
 	*pid = (pid_t)p;
 	return 0;
 }
 
-int podstate_leader_alive(int podfd, pid_t *pid)
+int podstate_read_leader(int podfd, pid_t *pid, unsigned long long *starttime)
 {
-	unsigned long long start, now;
-	if (podstate_read_leader(podfd, pid, &start) < 0)
-		return -ENOENT;
-	if (podstate_proc_starttime(*pid, &now) < 0 || now != start)
-		return -ESRCH;
-	return 0;
+	_cleanup_free_ char *text = NULL;
+	int r = record_read(podfd, S1_REC_LEADER, NULL, &text);
+	return r < 0 ? r : parse_leader(text, pid, starttime);
 }
 
-int podstate_app_process(int podfd, pid_t pid)
+/* Does the leader recorded as pid and start still run? */
+static int leader_runs(pid_t pid, unsigned long long start)
+{
+	unsigned long long now;
+	return podstate_proc_starttime(pid, &now) == 0 && now == start ? 0 : -ESRCH;
+}
+
+int podstate_leader_alive(int podfd, pid_t *pid)
+{
+	unsigned long long start;
+	if (podstate_read_leader(podfd, pid, &start) < 0)
+		return -ENOENT;
+	return leader_runs(*pid, start);
+}
+
+int podstate_app_process(const struct s1_record *rec, pid_t pid)
 {
 	pid_t leader, parent;
-	unsigned long long start;
+	unsigned long long start, leader_start;
 	int r = podstate_proc_stat(pid, &parent, &start);
 	if (r < 0)
 		return r;
-	return podstate_leader_alive(podfd, &leader) == 0 && parent == leader ? 0 : -EXDEV;
+	_cleanup_free_ char *text = NULL;
+	record_get(rec, S1_REC_LEADER, NULL, &text);
+	return parse_leader(text, &leader, &leader_start) == 0 &&
+		       leader_runs(leader, leader_start) == 0 && parent == leader
+		   ? 0
+		   : -EXDEV;
 }
 
 int podstate_check_uuid(const char *uuid, struct s1_err *err)
