@@ -181,20 +181,19 @@ static bool line_wanted(const char *ctrl, size_t l, const struct s1_cgroup_want 
 
 /* Where every distribution (systemd) mounts the hierarchies of self's wanted lines:
  * /sys/fs/cgroup or /sys/fs/cgroup/unified for v2, /sys/fs/cgroup/CONTROLLERS (name=NAME: NAME)
- * for v1. Sets *lines to the number of wanted lines; only counts them where n is NULL. */
+ * for v1. Sets *lines to the number of wanted lines. */
 static char **guess_points(const char *self, const struct s1_cgroup_want *want, size_t *n,
 			   size_t *lines)
 {
 	char **v = NULL;
-	*lines = 0;
-	if (n)
-		*n = 0;
+	*n = *lines = 0;
 	bool has_v2 = strncmp(self, "0::", 3) == 0 || strstr(self, "\n0::");
 	for (const char *line = self; *line;) {
 		const char *eol = strchrnul(line, '\n');
 		size_t l;
 		const char *ctrl = line_controllers(line, eol, &l);
-		if (ctrl && line_wanted(ctrl, l, want, has_v2) && ++*lines && n) {
+		if (ctrl && line_wanted(ctrl, l, want, has_v2)) {
+			++*lines;
 			v = s1_xrealloc(v, (*n + 2) * sizeof(*v));
 			if (l == 0) {
 				v[(*n)++] = s1_xstrdup("/sys/fs/cgroup");
@@ -212,19 +211,15 @@ static char **guess_points(const char *self, const struct s1_cgroup_want *want, 
 	return v;
 }
 
-/* The hierarchies through the guessed mount points alone: 0, or -EAGAIN where a guess does
- * not hold (or the kernel cannot say) and the whole table must be read; another -errno is
- * /proc/self/cgroup's error, which the whole table would not change. */
-static int hiers_from_guesses(const char *self, const struct s1_cgroup_want *want,
+/* The hierarchies through the n guessed mount points alone, which must show all the wanted
+ * lines of self: 0, or -EAGAIN where a guess does not hold (or the kernel cannot say) and the
+ * whole table must be read; another -errno is /proc/self/cgroup's error, which the whole table
+ * would not change. */
+static int hiers_from_guesses(const char *self, char *const *points, size_t n, size_t lines,
 			      struct s1_cgroup_hiers *h, struct s1_err *err)
 {
-	size_t n, lines;
-	char **points = guess_points(self, want, &n, &lines);
 	struct s1_mountinfo mi;
 	int r = mountinfo_read_cgroup_points(&mi, (const char *const *)points, n, NULL);
-	for (size_t i = 0; i < n; i++)
-		free(points[i]);
-	free(points);
 	if (r < 0)
 		return -EAGAIN;
 	r = parse_with(&mi, self, h, err);
@@ -251,10 +246,14 @@ int cgroup_hiers_read(struct s1_cgroup_hiers *h, const struct s1_cgroup_want *wa
 	/* Where the hierarchies usually are, asked about one by one: the wanted ones always (a
 	 * pod on a v2 host wants one or two), every one in a long mount table (rkt keeps two
 	 * overlays per pod until gc, each a long line of mountinfo); else every cgroup mount. */
-	size_t wanted;
-	guess_points(self, want, NULL, &wanted);
+	size_t n, wanted;
+	char **points = guess_points(self, want, &n, &wanted);
 	bool few = wanted <= GUESSES_ALWAYS, long_table = !few && mountinfo_is_long();
-	if ((few || long_table) && (r = hiers_from_guesses(self, want, h, err)) != -EAGAIN)
+	r = few || long_table ? hiers_from_guesses(self, points, n, wanted, h, err) : -EAGAIN;
+	for (size_t i = 0; i < n; i++)
+		free(points[i]);
+	free(points);
+	if (r != -EAGAIN)
 		return r;
 	if (few)
 		long_table = mountinfo_is_long();
