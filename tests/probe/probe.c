@@ -239,19 +239,25 @@ static void alloc_mib(long mib)
 	printf("alloc=%ld\n", mib);
 }
 
-/* The child of kill_at_nth: the filter that stops at every call of nr for the parent to
- * decide, its listener passed to the parent, then CMD. */
-static void notify_child(int nr, int sock, char **cmd)
+/* A seccomp filter that gives every call of nr action and allows the rest: seccomp(2)'s
+ * result (with SECCOMP_FILTER_FLAG_NEW_LISTENER in flags, the listener). */
+static int filter_call(int nr, unsigned action, unsigned flags)
 {
 	struct sock_filter insns[] = {
 	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 1),
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+	    BPF_STMT(BPF_RET | BPF_K, action),
 	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog prog = {.len = sizeof(insns) / sizeof(insns[0]), .filter = insns};
-	int fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-			      SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+}
+
+/* The child of kill_at_nth: the filter that stops at every call of nr for the parent to
+ * decide, its listener passed to the parent, then CMD. */
+static void notify_child(int nr, int sock, char **cmd)
+{
+	int fd = filter_call(nr, SECCOMP_RET_USER_NOTIF, SECCOMP_FILTER_FLAG_NEW_LISTENER);
 	if (fd < 0) {
 		perror("probe: seccomp listener");
 		_exit(2);
@@ -355,14 +361,7 @@ static int kill_at(int nr, int nth, int argc, char **argv)
 	}
 	if (nth > 1)
 		return kill_at_nth(nr, nth, argv + 1);
-	struct sock_filter insns[] = {
-	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr, 0, 1),
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = {.len = sizeof(insns) / sizeof(insns[0]), .filter = insns};
-	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0) {
+	if (filter_call(nr, SECCOMP_RET_KILL_PROCESS, 0) < 0) {
 		perror("probe: seccomp");
 		return 2;
 	}
