@@ -794,28 +794,24 @@ static void test_nnp_and_record(void **state)
 		seccomp_prog_free(&back->seccomp);
 	}
 	/* A record without the filter, or with a damaged one, is refused. */
-	struct s1_record rec = {0};
-	record_add(&rec, "confine",
-		   "keep_caps 0\nbounding 0\ngranted 0\nambient 0\nno_new_privs 1\n"
-		   "oom_score_adj 0 0");
-	struct s1_record rec2 = {0};
-	assert_int_equal(record_commit(podfd, &rec, &err), 0);
-	assert_true(read_confine(podfd, back, &err) < 0);
-	assert_non_null(strstr(err.msg, "no seccomp filter"));
-	record_add(&rec2, "confine",
-		   "keep_caps 0\nbounding 0\ngranted 0\nambient 0\nno_new_privs 1\n"
-		   "oom_score_adj 0 0");
-	record_add(&rec2, "seccomp", "retain kill\nbpf 0020000000000004 00");
-	assert_int_equal(record_commit(podfd, &rec2, &err), 0);
-	assert_true(read_confine(podfd, back, &err) < 0);
-	assert_non_null(strstr(err.msg, "malformed seccomp filter"));
-	struct s1_record rec3 = {0};
-	record_add(&rec3, "confine",
-		   "keep_caps 0\nbounding 0\ngranted 0\nambient 0\nno_new_privs 1\n"
-		   "oom_score_adj 0 0");
-	record_add(&rec3, "seccomp", "retain kill\ndefault\nbpf 0020000000000004 00000000");
-	assert_int_equal(record_commit(podfd, &rec3, &err), 0);
-	assert_true(read_confine(podfd, back, &err) < 0);
+	static const struct {
+		const char *seccomp, *message; /* seccomp NULL: no such section */
+	} damaged[] = {
+	    {NULL, "no seccomp filter"},
+	    {"retain kill\nbpf 0020000000000004 00", "malformed seccomp filter"},
+	    {"retain kill\ndefault\nbpf 0020000000000004 00000000", ""},
+	};
+	for (size_t i = 0; i < S1_ARRAY_SIZE(damaged); i++) {
+		struct s1_record rec = {0};
+		record_add(&rec, "confine",
+			   "keep_caps 0\nbounding 0\ngranted 0\nambient 0\nno_new_privs 1\n"
+			   "oom_score_adj 0 0");
+		if (damaged[i].seccomp)
+			record_add(&rec, "seccomp", damaged[i].seccomp);
+		assert_int_equal(record_commit(podfd, &rec, &err), 0);
+		assert_true(read_confine(podfd, back, &err) < 0);
+		assert_non_null(strstr(err.msg, damaged[i].message));
+	}
 
 	unlinkat(podfd, S1_RECORD_FILE, 0);
 	close(podfd);
