@@ -40,7 +40,7 @@ STATIC_INC_DIR := $(BUILD)/musl-include
 STATIC_CPPFLAGS := -isystem $(STATIC_INC_DIR)
 STATIC_DEPS := $(STATIC_INC_DIR)/.stamp
 STATIC_LIBS := $(shell $(CC) -print-file-name=libjansson.a) $(shell $(CC) -print-file-name=libcap.a)
-STATIC_COMPAT := $(BUILD)/static/src/compat/glibc-fortify.o
+STATIC_COMPAT := $(BUILD)/static/src/compat/glibc-fortify.o $(BUILD)/static/src/compat/malloc.o
 else
 STATIC_CPPFLAGS :=
 STATIC_DEPS :=

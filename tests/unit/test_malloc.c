@@ -1,0 +1,171 @@
+/* Unit tests of the static entrypoints' allocator (src/compat/malloc.c), built here under names
+ * of its own: sizes and alignment, reuse of freed blocks, zeroing, realloc, blocks mapped on
+ * their own, and the requests it must refuse. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define S1_MALLOC_TEST
+#include "../../src/compat/malloc.c"
+
+static bool aligned(const void *p, size_t a)
+{
+	return ((uintptr_t)p & (a - 1)) == 0;
+}
+
+/* Every size up to past the largest class: aligned, as large as asked, and the blocks alive at
+ * once never overlap (each is filled with its own byte and checked after all are made). */
+static void test_sizes_alignment_no_overlap(void **state)
+{
+	(void)state;
+	static const size_t sizes[] = {0,     1,     15,    16,	   17,	   31,	   32,
+				       33,    100,   1000,  4095,  4096,   4097,   32768,
+				       65535, 65536, 65537, 70000, 200000, 1 << 20};
+	enum { N = sizeof(sizes) / sizeof(sizes[0]) };
+	unsigned char *p[N];
+	for (size_t i = 0; i < N; i++) {
+		p[i] = s1m_malloc(sizes[i]);
+		assert_non_null(p[i]);
+		assert_true(aligned(p[i], 16));
+		assert_true(s1m_malloc_usable_size(p[i]) >= sizes[i]);
+		memset(p[i], (int)i + 1, sizes[i]);
+	}
+	for (size_t i = 0; i < N; i++) {
+		for (size_t j = 0; j < sizes[i]; j++)
+			if (p[i][j] != (unsigned char)(i + 1))
+				fail_msg("block %zu (size %zu) changed at byte %zu", i, sizes[i],
+					 j);
+		s1m_free(p[i]);
+	}
+	s1m_free(NULL);
+}
+
+/* A freed block is the next one given out of its size; another size does not take it. */
+static void test_free_reuses(void **state)
+{
+	(void)state;
+	void *a = s1m_malloc(40);
+	void *b = s1m_malloc(40);
+	s1m_free(a);
+	void *c = s1m_malloc(200);
+	assert_ptr_not_equal(c, a);
+	assert_ptr_equal(s1m_malloc(33), a); /* the same class: 33..64 */
+	s1m_free(b);
+	s1m_free(c);
+}
+
+/* calloc zeroes a reused block too, and refuses a product that overflows. */
+static void test_calloc_zeroes(void **state)
+{
+	(void)state;
+	unsigned char *a = s1m_malloc(100);
+	memset(a, 0xff, 100);
+	s1m_free(a);
+	unsigned char *z = s1m_calloc(10, 10);
+	assert_ptr_equal(z, a);
+	for (size_t i = 0; i < 100; i++)
+		assert_int_equal(z[i], 0);
+	s1m_free(z);
+	unsigned char *big = s1m_calloc(1, 100000);
+	assert_non_null(big);
+	for (size_t i = 0; i < 100000; i += 4093)
+		assert_int_equal(big[i], 0);
+	s1m_free(big);
+	errno = 0;
+	assert_null(s1m_calloc(SIZE_MAX / 2, 3));
+	assert_int_equal(errno, ENOMEM);
+}
+
+/* realloc keeps the content (the smaller of the two sizes), grows across classes and into a
+ * mapped block and back, and keeps a block that still fits. */
+static void test_realloc_keeps(void **state)
+{
+	(void)state;
+	unsigned char *p = s1m_realloc(NULL, 10);
+	assert_non_null(p);
+	for (int i = 0; i < 10; i++)
+		p[i] = (unsigned char)i;
+	size_t sizes[] = {12, 100, 5000, 100000, 300, 5};
+	size_t have = 10;
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		unsigned char *q = s1m_realloc(p, sizes[k]);
+		assert_non_null(q);
+		size_t keep = have < sizes[k] ? have : sizes[k];
+		for (size_t i = 0; i < keep; i++)
+			if (q[i] != (unsigned char)(i % 251))
+				fail_msg("realloc to %zu lost byte %zu", sizes[k], i);
+		for (size_t i = keep; i < sizes[k]; i++)
+			q[i] = (unsigned char)(i % 251);
+		have = sizes[k];
+		p = q;
+	}
+	assert_ptr_equal(s1m_realloc(p, 4), p); /* 5 -> 4: the same 16-byte block */
+	s1m_free(p);
+	errno = 0;
+	assert_null(s1m_malloc(SIZE_MAX - 8));
+	assert_int_equal(errno, ENOMEM);
+}
+
+/* Alignments past 16 come from a mapping of their own, and are freed by free. */
+static void test_aligned(void **state)
+{
+	(void)state;
+	for (size_t a = 1; a <= 8192; a <<= 1) {
+		void *p = s1m_aligned_alloc(a, 100);
+		assert_non_null(p);
+		assert_true(aligned(p, a));
+		memset(p, 1, 100);
+		s1m_free(p);
+		void *q = NULL;
+		if (a >= sizeof(void *)) {
+			assert_int_equal(s1m_posix_memalign(&q, a, 3000), 0);
+			assert_true(aligned(q, a));
+			memset(q, 2, 3000);
+			s1m_free(q);
+		} else {
+			assert_int_equal(s1m_posix_memalign(&q, a, 3000), EINVAL);
+		}
+	}
+	errno = 0;
+	assert_null(s1m_aligned_alloc(24, 10));
+	assert_int_equal(errno, EINVAL);
+	void *m = s1m_memalign(64, 10);
+	assert_true(aligned(m, 64));
+	s1m_free(m);
+}
+
+/* Many small blocks: past the first arena into further ones, all usable. */
+static void test_arenas(void **state)
+{
+	(void)state;
+	enum { N = 20000 };
+	static unsigned char *p[N];
+	for (size_t i = 0; i < N; i++) {
+		p[i] = s1m_malloc(48);
+		assert_non_null(p[i]);
+		memset(p[i], (int)(i & 0xff), 48);
+	}
+	for (size_t i = 0; i < N; i++) {
+		assert_int_equal(p[i][47], (unsigned char)(i & 0xff));
+		s1m_free(p[i]);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_sizes_alignment_no_overlap),
+	    cmocka_unit_test(test_free_reuses),
+	    cmocka_unit_test(test_calloc_zeroes),
+	    cmocka_unit_test(test_realloc_keeps),
+	    cmocka_unit_test(test_aligned),
+	    cmocka_unit_test(test_arenas),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
