@@ -26,7 +26,8 @@ static int host_rmdir(void *ctx, const char *path)
 static int host_write(void *ctx, const char *path, const char *value)
 {
 	(void)ctx;
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+	_cleanup_close_ int fd =
+	    openat(AT_FDCWD, path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
 	return s1_write_all(fd, value, strlen(value));
@@ -41,7 +42,7 @@ static int host_read(void *ctx, const char *path, size_t max, char **text)
 static int host_open(void *ctx, const char *path, int flags)
 {
 	(void)ctx;
-	int fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW);
+	int fd = openat(AT_FDCWD, path, flags | O_CLOEXEC | O_NOFOLLOW);
 	return fd >= 0 ? fd : -errno;
 }
 
@@ -62,7 +63,7 @@ static int host_subdirs(void *ctx, const char *path, char ***names, size_t *n)
 	(void)ctx;
 	*names = NULL;
 	*n = 0;
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = openat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!d) {
 		int e = errno;

@@ -116,7 +116,7 @@ int confine_before_setuid(const struct s1_confine *c, bool in_cgroup2)
 	if (!in_cgroup2 && c->cgroup2_procs >= 0 && (r = cgroup_join_fds(&c->cgroup2_procs, 1)) < 0)
 		return r;
 	if (c->has_oom_score_adj) {
-		int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+		int fd = openat(AT_FDCWD, "/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 		if (fd < 0)
 			return -errno;
 		r = write_str(fd, c->oom_score_adj_text);

@@ -54,7 +54,7 @@ struct enter_ctx {
 static int enter_in_ctx(struct enter_ctx *c, const struct s1_enter_args *args, struct s1_err *err)
 {
 	int r;
-	c->podfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	c->podfd = openat(AT_FDCWD, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (c->podfd < 0)
 		return s1_error(err, errno, "opening the pod directory");
 	/* Everything of the app's run decided is in the record: no manifest is read again. */

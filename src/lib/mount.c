@@ -98,7 +98,7 @@ static int open_mounted_on(int tgt)
 	if (n < 0)
 		return -errno;
 	path[n] = '\0';
-	int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -244,7 +244,7 @@ static int open_source(int podfd, const struct s1_mount_entry *e, struct s1_err 
 {
 	if (e->create_empty_dir)
 		return open_empty_volume(podfd, e, err);
-	int fd = e->source_base == S1_SOURCE_HOST ? open(e->source, O_PATH | O_CLOEXEC)
+	int fd = e->source_base == S1_SOURCE_HOST ? openat(AT_FDCWD, e->source, O_PATH | O_CLOEXEC)
 						  : path_open_in_root(podfd, e->source, O_PATH);
 	if (fd < 0)
 		return s1_error(err, e->source_base == S1_SOURCE_HOST ? errno : fd, "%s: source %s",
@@ -349,7 +349,7 @@ static int apply_mask(struct apply *a, const struct s1_mount_entry *e, struct s1
 		 * each instead of four). */
 		m = attach_clone(a->mask, tgt, false, false, 0);
 	} else {
-		_cleanup_close_ int null = open("/dev/null", O_PATH | O_CLOEXEC);
+		_cleanup_close_ int null = openat(AT_FDCWD, "/dev/null", O_PATH | O_CLOEXEC);
 		if (null < 0)
 			return s1_error(err, errno, "/dev/null");
 		m = attach_clone(null, tgt, false, false, MS_PRIVATE);
@@ -373,7 +373,8 @@ static int open_for_write(struct apply *a, const struct s1_mount_entry *e, int t
 	if (fstat(tgt, &st) < 0 || !S_ISREG(st.st_mode))
 		return s1_error(err, 0, "%s: %s in the app's rootfs is not a regular file", e->what,
 				e->target);
-	int fd = open(path_fd(tgt, p), O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int fd = openat(AT_FDCWD, path_fd(tgt, p),
+			O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return s1_error(err, errno, "%s: opening %s", e->what, e->target);
 	return fd;

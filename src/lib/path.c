@@ -229,7 +229,7 @@ static int open_walk(int rootfd, const char *path, int flags, const struct creat
 			ret = cur;
 			cur = -1;
 		} else {
-			ret = open(path_fd(cur, p), flags | O_CLOEXEC);
+			ret = openat(AT_FDCWD, path_fd(cur, p), flags | O_CLOEXEC);
 			if (ret < 0)
 				ret = -errno;
 		}

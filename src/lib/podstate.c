@@ -27,7 +27,7 @@ static int open_pod_dir(int podfd, const char *rel, mode_t mode, struct s1_err *
 	if (fd < 0)
 		return s1_error(err, fd, "%s", rel);
 	char p[S1_FD_PATH_MAX];
-	int dfd = open(path_fd(fd, p), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int dfd = openat(AT_FDCWD, path_fd(fd, p), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int e = errno;
 	close(fd);
 	return dfd < 0 ? s1_error(err, e, "%s", rel) : dfd;

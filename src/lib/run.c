@@ -349,7 +349,7 @@ static int run_in_ctx(struct s1_pod_ctx *c, const struct s1_run_args *args, stru
 {
 	int r;
 	c->phases[0] = now_us();
-	c->podfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	c->podfd = openat(AT_FDCWD, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (c->podfd < 0)
 		return s1_error(err, errno, "opening the pod directory");
 	if ((r = load_pod(c, args, err)) < 0)

@@ -13,7 +13,7 @@
 
 int selfexec_sealed(char **argv, char **envp)
 {
-	_cleanup_close_ int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int self = openat(AT_FDCWD, "/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	if (self < 0)
 		return -errno;
 	int seals = fcntl(self, F_GET_SEALS);

@@ -68,7 +68,7 @@ int stop_pod(const struct s1_stop_args *args, struct s1_err *err)
 	int r;
 	if ((r = podstate_check_uuid(args->uuid, err)) < 0)
 		return r;
-	_cleanup_close_ int podfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int podfd = openat(AT_FDCWD, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (podfd < 0)
 		return s1_error(err, errno, "opening the pod directory");
 	if (!pod_is_running(podfd))
@@ -102,7 +102,7 @@ int gc_pod(const struct s1_gc_args *args, struct s1_err *err)
 {
 	int r;
 	(void)args;
-	_cleanup_close_ int podfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int podfd = openat(AT_FDCWD, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (podfd < 0)
 		return s1_error(err, errno, "opening the pod directory");
 	if ((r = cgroup_remove_recorded(&cgroupfs_host, podfd, err)) < 0)
