@@ -3,8 +3,10 @@
  *
  * Only the cgroups the pod needs (a cgroup directory costs ~55 µs to make, more to remove):
  * - a v2 tree, where there is one: "<start>/stage1-c-<UUID>/app" holds the app (and the limits
- *   no v1 hierarchy takes); "<pod>/leader" is made only when the leader must leave its start
- *   cgroup so that it can delegate controllers. stop and gc find every process of the pod there.
+ *   no v1 hierarchy takes), "app-NAME" each app of several; a pod's only app with no limit in
+ *   the v2 tree is in the pod's cgroup itself. "<pod>/leader" is made only when the leader must
+ *   leave its start cgroup so that it can delegate controllers. stop and gc find every process
+ *   of the pod there.
  * - the v1 hierarchies of the limits: memory (resource/memory), cpu (resource/cpu, cpu shares).
  * - without a v2 tree, one v1 hierarchy more unless a limit's serves: name=systemd, else pids,
  *   else the first that is not cpuset (a new cpuset cgroup has no CPUs until it is given some).

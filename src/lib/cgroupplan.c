@@ -174,7 +174,8 @@ static void plan_v1(struct s1_cgroup_plan *p, const struct s1_cgroup_hier *h, co
 	}
 }
 
-/* The v2 tree: <start>/<pod>/app holds the app and its limits. Controllers must be enabled in
+/* The v2 tree: <start>/<pod>/app holds the app and its limits (a pod's only app without v2
+ * limits is in <start>/<pod> itself). Controllers must be enabled in
  * start and pod, which v2 refuses while start holds processes: then the leader moves to
  * <start>/<pod>/leader first (paying a migration's RCU grace period, so only then); the rest
  * is up to whoever started rkt. */
@@ -211,10 +212,14 @@ static void plan_v2(struct s1_cgroup_plan *p, const struct s1_cgroup_hier *h, co
 		for (size_t i = 0; i < nc; i++)
 			add_op(p, S1_CGROUP_ENABLE, s1_xstrdup(pod), s1_xstrdup(ctrl[i]), what[i]);
 	}
+	/* With no controller to enable, a pod's only app needs no cgroup below the pod's, as on
+	 * v1: one directory less to make and to remove. */
+	bool leaves = n_apps > 1 || nc > 0;
 	for (size_t i = 0; i < n_apps; i++) {
 		const struct s1_cgroup_limits *lim = &apps[i].lim;
-		_cleanup_free_ char *app = app_dir(pod, apps, n_apps, i);
-		add_mkdir(p, app);
+		_cleanup_free_ char *app = leaves ? app_dir(pod, apps, n_apps, i) : s1_xstrdup(pod);
+		if (leaves)
+			add_mkdir(p, app);
 		if (memory && lim->has_memory)
 			add_write(p, app, "memory.max",
 				  s1_xasprintf("%lld", (long long)lim->memory_bytes),

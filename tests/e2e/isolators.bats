@@ -145,10 +145,10 @@ iso() {
 	start_pod
 	wait_ready
 	for i in $(seq 1 100); do
-		grep -q "^cgroup=0::.*/stage1-c-$UUID/app\$" "$DATA/out" && break
+		grep -q "^cgroup=0::.*/stage1-c-$UUID\(/app\)\?\$" "$DATA/out" && break
 		sleep 0.05
 	done
-	grep -q "^cgroup=0::.*/stage1-c-$UUID/app\$" "$DATA/out"
+	grep -q "^cgroup=0::.*/stage1-c-$UUID\(/app\)\?\$" "$DATA/out"
 	local mem cpu
 	# The pod's cgroup in the memory and cpu hierarchies (its limits) and in the v2 tree
 	# (where stop and gc find every process): only the cgroups the pod needs are made.

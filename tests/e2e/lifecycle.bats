@@ -41,7 +41,7 @@ enter() {
 	[[ $output == *"CapAmb=0000000000000400"* ]]
 	[[ $output == *"NoNewPrivs=1"* ]]
 	[[ $output == *"oom_score_adj=200"* ]]
-	[[ $output == *"stage1-c-$UUID/app"* ]]
+	[[ $output == *"stage1-c-$UUID"* ]]
 }
 
 @test "enter runs as the ids run gave the app, whatever the app wrote to its /etc/passwd since" {
@@ -145,7 +145,7 @@ enter() {
 	wait_ready
 	local rec=$POD/stage1-c.record leader_procs
 	cp "$rec" "$DATA/record"
-	leader_procs=$(sed -n 's|^app-cgroups \(.*\)/app/cgroup.procs$|\1/leader/cgroup.procs|p; s|^app-cgroups \(.*\)/tasks$|\1/leader/tasks|p' "$rec" | head -n1)
+	leader_procs=$(sed -n 's|^app-cgroups \(.*/stage1-c-[^/]*\)\(/app\)\?/cgroup.procs$|\1/leader/cgroup.procs|p; s|^app-cgroups \(.*\)/tasks$|\1/leader/tasks|p' "$rec" | head -n1)
 	[ -n "$leader_procs" ]
 	for bad in /sys/fs/cgroup/memory/tasks "$leader_procs" /etc/passwd; do
 		{ grep -v '^app-cgroups ' "$DATA/record"; printf 'app-cgroups %s\n' "$bad"; } >"$rec"

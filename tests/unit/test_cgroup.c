@@ -220,7 +220,6 @@ static void test_path_with_space(void **state)
 	struct s1_cgroup_limits lim = {.has_memory = true, .memory_bytes = 4096};
 	plan_ok(mi, cg, &lim, &p);
 	assert_dirs(&p, "/sys/fs/my cgroups/user.slice/my unit.service/" POD,
-		    "/sys/fs/my cgroups/user.slice/my unit.service/" POD "/app",
 		    "/mnt/mem\\x/a b/" POD);
 	assert_write(&p, "/mnt/mem\\x/a b/" POD "/memory.limit_in_bytes", "4096");
 	assert_string_equal(p.subcgroup, "user.slice/my unit.service/" POD);
@@ -398,10 +397,11 @@ static void test_plan_v2_membership_only(void **state)
 	(void)state;
 	struct s1_cgroup_plan p;
 	plan_ok(MI_V2, "0::/\n", NULL, &p);
-	/* Nothing to delegate: the leader stays where it was started, and has no leaf. */
-	assert_dirs(&p, "/sys/fs/cgroup/" POD, "/sys/fs/cgroup/" POD "/app");
-	assert_app_procs(&p, "/sys/fs/cgroup/" POD "/app/cgroup.procs");
-	assert_int_equal(p.n_ops, 2);
+	/* Nothing to delegate: the leader stays where it was started, and has no leaf; the only
+	 * app is in the pod's cgroup itself. */
+	assert_dirs(&p, "/sys/fs/cgroup/" POD);
+	assert_app_procs(&p, "/sys/fs/cgroup/" POD "/cgroup.procs");
+	assert_int_equal(p.n_ops, 1);
 	assert_string_equal(p.subcgroup, POD);
 	cgroup_plan_free(&p);
 }
@@ -413,18 +413,17 @@ static void test_plan_hybrid(void **state)
 	/* No limits: the unified hierarchy alone (stop and gc find everything there). */
 	plan_ok(MI_HYBRID, CG_HYBRID, NULL, &p);
 	assert_int_equal(p.layout, S1_CGROUP_HYBRID);
-	assert_dirs(&p, UNIFIED_POD, UNIFIED_POD "/app");
-	assert_app_procs(&p, UNIFIED_POD "/app/cgroup.procs");
+	assert_dirs(&p, UNIFIED_POD);
+	assert_app_procs(&p, UNIFIED_POD "/cgroup.procs");
 	assert_string_equal(p.subcgroup, POD);
-	assert_int_equal(p.n_ops, 2);
+	assert_int_equal(p.n_ops, 1);
 	cgroup_plan_free(&p);
 
 	/* Every limit: on v1, where the controllers are; no controller used on v2, so the leader
 	 * stays where it is. */
 	plan_ok(MI_HYBRID, CG_HYBRID, &all_limits, &p);
-	assert_dirs(&p, UNIFIED_POD, UNIFIED_POD "/app", MEMORY_POD, CPU_POD);
-	assert_app_procs(&p, UNIFIED_POD "/app/cgroup.procs", MEMORY_POD "/tasks",
-			 CPU_POD "/tasks");
+	assert_dirs(&p, UNIFIED_POD, MEMORY_POD, CPU_POD);
+	assert_app_procs(&p, UNIFIED_POD "/cgroup.procs", MEMORY_POD "/tasks", CPU_POD "/tasks");
 	assert_int_equal(count_ops(&p, S1_CGROUP_JOIN), 0);
 	assert_int_equal(count_ops(&p, S1_CGROUP_REQUIRE), 0);
 	assert_int_equal(count_ops(&p, S1_CGROUP_ENABLE), 0);
@@ -437,7 +436,7 @@ static void test_plan_hybrid(void **state)
 	/* Shares alone: cpu only. */
 	struct s1_cgroup_limits shares = {.has_shares = true, .shares = 100};
 	plan_ok(MI_HYBRID, CG_HYBRID, &shares, &p);
-	assert_dirs(&p, UNIFIED_POD, UNIFIED_POD "/app", CPU_POD);
+	assert_dirs(&p, UNIFIED_POD, CPU_POD);
 	cgroup_plan_free(&p);
 
 	/* Nested under a systemd unit: subcgroup is the unified path. */
@@ -447,7 +446,6 @@ static void test_plan_hybrid(void **state)
 		&memory_limit, &p);
 	assert_string_equal(p.subcgroup, "system.slice/rkt.service/" POD);
 	assert_dirs(&p, "/sys/fs/cgroup/unified/system.slice/rkt.service/" POD,
-		    "/sys/fs/cgroup/unified/system.slice/rkt.service/" POD "/app",
 		    "/sys/fs/cgroup/memory/system.slice/" POD);
 	cgroup_plan_free(&p);
 

@@ -702,16 +702,15 @@ static void test_apply_v2_refused(void **state)
 	cgroup_plan_free(&p);
 }
 
-/* No limits on v2: two cgroups, the leader stays, no controller is touched. */
+/* No limits on v2: one cgroup, the app's, the leader stays, no controller is touched. */
 static void test_apply_v2_membership(void **state)
 {
 	struct fake *f = *state;
 	struct s1_cgroup_plan p;
 	on_v2(f, "", NULL, &p);
 	apply_ok(f, &p);
-	assert_int_equal(f->n_log, 2);
+	assert_int_equal(f->n_log, 1);
 	assert_string_equal(f->log[0], "mkdir " V2_POD);
-	assert_string_equal(f->log[1], "mkdir " V2_POD "/app");
 	_cleanup_free_ char *self = self_line();
 	assert_file(f, V2_START "/cgroup.procs", self);
 	cgroup_plan_free(&p);
@@ -722,11 +721,10 @@ static void test_apply_hybrid(void **state)
 	struct fake *f = *state;
 	struct s1_cgroup_plan p;
 	on_hybrid_applied(f, &p);
-	/* Four cgroups: the v2 pod and its app leaf, memory, cpu; nothing else is written but
-	 * the limits (the period before the quota), and the leader does not move. */
+	/* Three cgroups: the v2 pod (the app's: no v2 limit), memory, cpu; nothing else is
+	 * written but the limits (the period before the quota), and the leader does not move. */
 	static const char *const want[] = {
 	    "mkdir " UNIFIED_POD,
-	    "mkdir " UNIFIED_POD "/app",
 	    "mkdir " MEMORY_POD,
 	    "write " MEMORY_POD "/memory.limit_in_bytes 67108864",
 	    "mkdir " CPU_POD,
@@ -743,12 +741,12 @@ static void test_apply_hybrid(void **state)
 	assert_file(f, "/sys/fs/cgroup/unified/cgroup.procs", self);
 	cgroup_plan_free(&p);
 
-	/* Without limits: the v2 pod and app leaf alone. */
+	/* Without limits: the v2 pod alone, which holds the app. */
 	fake_clear(f);
 	on_hybrid(f, NULL, &p);
 	apply_ok(f, &p);
-	assert_int_equal(f->n_log, 2);
-	assert_int_equal(count_log(f, "mkdir " UNIFIED_POD), 2);
+	assert_int_equal(f->n_log, 1);
+	assert_int_equal(count_log(f, "mkdir " UNIFIED_POD), 1);
 	cgroup_plan_free(&p);
 }
 
@@ -824,14 +822,14 @@ static void test_apply_undo_fails(void **state)
 	struct fake *f = *state;
 	struct s1_cgroup_plan p;
 	struct s1_err err = {0};
-	on_hybrid(f, NULL, &p);
+	on_hybrid(f, &all_limits, &p);
 	/* The second mkdir fails, then the rmdir of the first. */
 	f->fail_at = 2;
 	f->fail_at2 = 3;
 	assert_int_equal(cgroup_plan_apply(&f->fs, &p, &err), -EIO);
 	assert_string_equal(err.msg,
-			    "creating the pod cgroup " UNIFIED_POD
-			    "/app: Input/output error (then undoing: removing cgroup " UNIFIED_POD
+			    "creating the pod cgroup " MEMORY_POD
+			    ": Input/output error (then undoing: removing cgroup " UNIFIED_POD
 			    ": Input/output error)");
 	cgroup_plan_free(&p);
 }
@@ -878,7 +876,7 @@ static void test_join(void **state)
 	assert_int_equal(c.n_cgroup_fds, 2);
 	assert_true(c.cgroup2_procs >= 0);
 	struct stat fst, st;
-	_cleanup_free_ char *app = real(f, UNIFIED_POD "/app");
+	_cleanup_free_ char *app = real(f, UNIFIED_POD);
 	assert_int_equal(fstat(c.cgroup2_dir, &fst), 0);
 	assert_int_equal(stat(app, &st), 0);
 	assert_int_equal(fst.st_ino, st.st_ino);
@@ -887,9 +885,9 @@ static void test_join(void **state)
 	assert_int_equal(cgroupjoin_join(&c, true), 0);
 	assert_file(f, MEMORY_POD "/tasks", "0");
 	assert_file(f, CPU_POD "/tasks", "0");
-	assert_file(f, UNIFIED_POD "/app/cgroup.procs", "");
+	assert_file(f, UNIFIED_POD "/cgroup.procs", "");
 	assert_int_equal(cgroupjoin_join(&c, false), 0);
-	assert_file(f, UNIFIED_POD "/app/cgroup.procs", "0");
+	assert_file(f, UNIFIED_POD "/cgroup.procs", "0");
 	close_all(&c);
 
 	/* A file that cannot be opened: none is left open. */
@@ -1049,7 +1047,6 @@ static void test_record(void **state)
 	_cleanup_free_ char *text = get(f, "/pod/" S1_RECORD_FILE);
 	assert_string_equal(text, "leader 42 1000\n"
 				  "cgroups " UNIFIED_POD "\n"
-				  "cgroups " UNIFIED_POD "/app\n"
 				  "cgroups " MEMORY_POD "\n"
 				  "cgroups " CPU_POD "\n"
 				  "app-cgroups /sys/fs/cgroup/x/tasks\n");
