@@ -5,7 +5,8 @@
 # Honoured (environment): BENCH_RUNS (30), BENCH_ENTER_RUNS, BENCH_STOP_RUNS (10),
 # BENCH_DEBUG_RUNS (15), BENCH_MEM_RUNS (5), BENCH_SCALE_SEQ (100), BENCH_SCALE_PAR (20),
 # BENCH_DISK_DIR (/var/tmp: where the on-disk data dir lives), BENCH_DISK=0 (tmpfs only),
-# BENCH_NO_OVERLAY=1 (pods rendered as copies).
+# BENCH_NO_OVERLAY=1 (pods rendered as copies), BENCH_BEFORE=DIR (another build's bin directory,
+# measured in the same rounds).
 # Results: a table on stdout, $(BUILD)/bench/results.csv and samples.csv.
 
 BENCH_DIR := $(BUILD)/bench

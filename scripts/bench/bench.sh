@@ -17,7 +17,9 @@
 # (BENCH_RUNS), BENCH_STOP_RUNS (10), BENCH_DEBUG_RUNS (15: runs with --debug for the phase
 # breakdown), BENCH_SCALE_SEQ (100), BENCH_SCALE_PAR (20), BENCH_MEM_RUNS (5: peak memory, under
 # ptrace), BENCH_DISK_DIR (/var/tmp: the on-disk data dir's parent), BENCH_DISK=0 (tmpfs only),
-# BENCH_NO_OVERLAY=1, BENCH_ACI (the stage1 image, for its size).
+# BENCH_NO_OVERLAY=1, BENCH_ACI (the stage1 image, for its size), BENCH_BEFORE (the bin
+# directory of another build, an earlier commit's: its run and gc join every round, so that a
+# change is measured against what it changed in the same run).
 # Output: a table on stdout; $BUILD/bench/results.csv (the table), samples.csv (every sample).
 # Needs root. Runs in a mount namespace of its own (tests/e2e/mountns, / rshared as on a systemd
 # host) and cleans up every pod, mount, cgroup and process it made, also on Ctrl-C.
@@ -132,6 +134,14 @@ echo "metric,index,value,unit" >"$SAMPLES"
 mkdir -p "$WORK/stage1" "$WORK/stage1-baseline"
 for ep in run enter gc stop; do cp "$BIN/$ep" "$WORK/stage1/$ep"; done
 cp "$OUT/baseline" "$WORK/stage1-baseline/run"
+BEFORE=${BENCH_BEFORE:-}
+if [ -n "$BEFORE" ]; then
+	mkdir -p "$WORK/stage1-before"
+	for ep in run enter gc stop; do
+		[ -x "$BEFORE/$ep" ] || die "BENCH_BEFORE=$BEFORE has no $ep"
+		cp "$BEFORE/$ep" "$WORK/stage1-before/$ep"
+	done
+fi
 
 # The bench image: the static stamp as /stamp, the volume's mount point, and the directories an
 # image usually has (so that neither stage1 creates them).
@@ -301,7 +311,11 @@ measure() {
 	prepare_pods "$WORK/list.base" "$DATA/volume.json" "$WORK/stage1-baseline" "$RUNS"
 	prepare_pods "$WORK/list.vol" "$DATA/volume.json" "$WORK/stage1" "$RUNS"
 	prepare_pods "$WORK/list.iso" "$DATA/isolators.json" "$WORK/stage1" "$RUNS"
-	say "$kind: $RUNS rounds of baseline, volume pod, volume pod with all isolators"
+	if [ -n "$BEFORE" ]; then
+		prepare_pods "$WORK/list.bvol" "$DATA/volume.json" "$WORK/stage1-before" "$RUNS"
+		prepare_pods "$WORK/list.biso" "$DATA/isolators.json" "$WORK/stage1-before" "$RUNS"
+	fi
+	say "$kind: $RUNS rounds of baseline, volume pod, volume pod with all isolators${BEFORE:+, both again with $BEFORE}"
 	for i in $(seq "$RUNS"); do
 		uuid=$(sed -n "${i}p" "$WORK/list.base")
 		run_pod "$kind.baseline" "$uuid" || true
@@ -312,6 +326,13 @@ measure() {
 		uuid=$(sed -n "${i}p" "$WORK/list.iso")
 		run_pod "$kind.isolators" "$uuid" || true
 		gc_pod "$kind.gc.isolators" "$uuid"
+		[ -n "$BEFORE" ] || continue
+		uuid=$(sed -n "${i}p" "$WORK/list.bvol")
+		run_pod "$kind.before.volume" "$uuid" || true
+		gc_pod "$kind.before.gc" "$uuid"
+		uuid=$(sed -n "${i}p" "$WORK/list.biso")
+		run_pod "$kind.before.isolators" "$uuid" || true
+		gc_pod "$kind.before.gc.isolators" "$uuid"
 	done
 
 	say "$kind: enter, stop: $STOP_RUNS sleeping pods, $ENTER_RUNS enters"
@@ -500,10 +521,18 @@ for kind in "${KINDS[@]}"; do
 	row "$S" "$kind.volume" "run, volume pod, no isolators" ns "$base"
 	row "$S" "$kind.isolators" "run, volume pod, all isolators" ns "$base"
 	row "$S" "$kind.enter" "enter (into a running pod)" ns "$base"
+	if [ -n "$BEFORE" ]; then
+		row "$S" "$kind.before.volume" "before: run, volume pod, no isolators" ns "$base"
+		row "$S" "$kind.before.isolators" "before: run, volume pod, all isolators" ns "$base"
+	fi
 	S="stop and gc on $kind, per pod"
 	row "$S" "$kind.stop" "stop (until it returns)" ns
 	row "$S" "$kind.gc" "gc (stage1's), volume pod" ns
 	row "$S" "$kind.gc.isolators" "gc (stage1's), all isolators" ns
+	if [ -n "$BEFORE" ]; then
+		row "$S" "$kind.before.gc" "before: gc (stage1's), volume pod" ns
+		row "$S" "$kind.before.gc.isolators" "before: gc (stage1's), all isolators" ns
+	fi
 	for cfg in volume isolators; do
 		S="run --debug phases on $kind, $cfg pod"
 		for ph in manifests cgroups mounts spawn exec total; do
@@ -541,6 +570,7 @@ fmt() { # VALUE UNIT -> µs (ns input) or as is
 		"$JOBS" "$(uname -r)" "$([ "$STAGE0_NO_OVERLAY" = 1 ] && echo 'as copies' || echo 'with overlays')"
 	printf 'rounds %s per data dir, enters %s, stops %s, --debug runs %s; times in µs, memory in KB; ratio = median / baseline median\n' \
 		"$RUNS" "$ENTER_RUNS" "$STOP_RUNS" "$DEBUG_RUNS"
+	[ -z "$BEFORE" ] || printf 'before: the entrypoints of %s, in the same rounds\n' "$BEFORE"
 	prev=""
 	while IFS='|' read -r section label unit n med p10 p90 max ratio; do
 		if [ "$section" != "$prev" ]; then
