@@ -10,6 +10,7 @@
  * musl's own allocations (atexit, locales, time zones) go through __libc_malloc, which stays
  * musl's: the two never see each other's blocks. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,15 +41,21 @@ size_t malloc_usable_size(void *p);
 #define CLASS_MIN 16 /* bytes a block of class 0 holds */
 #define NCLASS 13    /* 16 B .. 64 KB */
 #define CLASS_MAX (CLASS_MIN << (NCLASS - 1))
-#define BIG NCLASS /* the class of a block mapped on its own */
-#ifndef ARENA_FIRST
-#define ARENA_FIRST (64 << 10)
-#endif			       /* populated at the first allocation */
+#define BIG NCLASS	       /* the class of a block mapped on its own */
+#define ARENA_FIRST (64 << 10) /* populated at the first allocation */
 #define ARENA_NEXT (256 << 10) /* each further arena, faulted in as it is used */
 
-/* Before every block: its class and, for a mapped one, where its mapping starts. */
+/* The high bits of a header's cls: whether the block is in use. A free of anything else (a
+ * block freed already, a pointer into a block, a header a write past the block before it has
+ * overwritten) and a free list whose next block is not a free one of its class (a write into a
+ * freed block) abort: musl's allocator checks as much, out of band. */
+#define LIVE 0x5a110c00u
+#define FREED 0xf7eedb00u
+#define TAG_MASK 0xffffff00u
+
+/* Before every block: its class and state and, for a mapped one, where its mapping starts. */
 struct hdr {
-	uint32_t cls;
+	uint32_t cls; /* the class, or BIG, ORed with LIVE or FREED */
 	uint32_t off; /* from the mapping's start to the block (BIG only) */
 	size_t size;  /* what the block holds */
 };
@@ -83,23 +90,41 @@ static size_t page_round(size_t n)
 	return (n + pg - 1) & ~(pg - 1);
 }
 
-/* A block of its own mapping, its data ALIGN-aligned or, for an alignment over that, at the
- * alignment from the mapping's start (page-aligned). */
+/* The class of a block being freed or reused, after checking its header says state. */
+static unsigned checked_class(const struct hdr *h, uint32_t state)
+{
+	unsigned c = h->cls & ~TAG_MASK;
+	bool ok = (h->cls & TAG_MASK) == state &&
+		  (c < NCLASS ? h->size == (size_t)CLASS_MIN << c && h->off == 0
+			      : c == BIG && h->off >= ALIGN && h->off % ALIGN == 0 &&
+				    h->size <= SIZE_MAX / 2);
+	if (!ok)
+		abort();
+	return c;
+}
+
+/* A block of its own mapping, its data ALIGN-aligned or, for an alignment over that, aligned
+ * as asked (the mapping has room for the header before the first such address in it). */
 static void *alloc_big(size_t n, size_t align)
 {
-	size_t off = align > ALIGN ? align : ALIGN;
-	if (n > SIZE_MAX / 2 - off) {
+	size_t pad =
+	    align > ALIGN ? align : 0; /* an aligned address at most pad past base + ALIGN */
+	if (align > (1u << 30) || n > SIZE_MAX / 2 - ALIGN - pad) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	size_t len = page_round(off + n);
+	size_t len = page_round(ALIGN + pad + n);
 	char *base = map(len, 0);
 	if (!base) {
 		errno = ENOMEM;
 		return NULL;
 	}
+	size_t off = ALIGN;
+	if (pad)
+		off = (((uintptr_t)base + ALIGN + align - 1) & ~(uintptr_t)(align - 1)) -
+		      (uintptr_t)base;
 	struct hdr *h = (struct hdr *)(base + off) - 1;
-	h->cls = BIG;
+	h->cls = BIG | LIVE;
 	h->off = (uint32_t)off;
 	h->size = len - off;
 	return h + 1;
@@ -109,7 +134,10 @@ static void *alloc_class(unsigned c)
 {
 	struct hdr *h = free_list[c];
 	if (h) {
+		if (checked_class(h, FREED) != c)
+			abort();
 		memcpy(&free_list[c], h + 1, sizeof(free_list[c]));
+		h->cls = c | LIVE;
 		return h + 1;
 	}
 	size_t need = sizeof(struct hdr) + ((size_t)CLASS_MIN << c);
@@ -125,7 +153,7 @@ static void *alloc_class(unsigned c)
 	}
 	h = (struct hdr *)bump;
 	bump += need;
-	h->cls = c;
+	h->cls = c | LIVE;
 	h->off = 0;
 	h->size = (size_t)CLASS_MIN << c;
 	return h + 1;
@@ -148,12 +176,14 @@ void free(void *p)
 	if (!p)
 		return;
 	struct hdr *h = hdr_of(p);
-	if (h->cls == BIG) {
+	unsigned c = checked_class(h, LIVE);
+	if (c == BIG) {
 		munmap((char *)p - h->off, h->off + h->size);
 		return;
 	}
-	memcpy(p, &free_list[h->cls], sizeof(free_list[h->cls]));
-	free_list[h->cls] = h;
+	memcpy(p, &free_list[c], sizeof(free_list[c]));
+	h->cls = c | FREED;
+	free_list[c] = h;
 }
 
 void *calloc(size_t m, size_t n)
@@ -163,7 +193,7 @@ void *calloc(size_t m, size_t n)
 		return NULL;
 	}
 	void *p = alloc(m * n);
-	if (p && hdr_of(p)->cls != BIG) /* a fresh mapping is zero already */
+	if (p && (hdr_of(p)->cls & ~TAG_MASK) != BIG) /* a fresh mapping is zero already */
 		memset(p, 0, m * n);
 	return p;
 }
@@ -173,7 +203,8 @@ void *realloc(void *p, size_t n)
 	if (!p)
 		return alloc(n);
 	struct hdr *h = hdr_of(p);
-	if (n <= h->size && (h->cls == BIG || h->cls == 0 || n > h->size / 2))
+	unsigned c = checked_class(h, LIVE);
+	if (n <= h->size && (c == BIG || c == 0 || n > h->size / 2))
 		return p;
 	void *q = alloc(n);
 	if (!q)

@@ -3,11 +3,14 @@
  * their own, and the requests it must refuse. */
 #include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -116,7 +119,7 @@ static void test_realloc_keeps(void **state)
 static void test_aligned(void **state)
 {
 	(void)state;
-	for (size_t a = 1; a <= 8192; a <<= 1) {
+	for (size_t a = 1; a <= 65536; a <<= 1) {
 		void *p = s1m_aligned_alloc(a, 100);
 		assert_non_null(p);
 		assert_true(aligned(p, a));
@@ -157,6 +160,81 @@ static void test_arenas(void **state)
 	}
 }
 
+/* fn in a child: it must die of SIGABRT (the allocator's check), not go on. */
+static void assert_aborts(void (*fn)(void), const char *what)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		signal(SIGABRT, SIG_DFL); /* not cmocka's handlers */
+		signal(SIGSEGV, SIG_DFL);
+		fn();
+		_exit(0);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGABRT)
+		fail_msg("%s: the child ended with status 0x%x, not SIGABRT", what, st);
+}
+
+static void double_free(void)
+{
+	void *p = s1m_malloc(24);
+	s1m_free(p);
+	s1m_free(p);
+}
+
+static void free_inside_block(void)
+{
+	char *p = s1m_malloc(64);
+	s1m_free(p + 16);
+}
+
+static void overflow_into_next_header(void)
+{
+	/* Two blocks one right after the other (cut from the arena in turn). */
+	char *a = s1m_malloc(32), *b = s1m_malloc(32);
+	for (int i = 0; i < 1000 && b != a + 32 + sizeof(struct hdr); i++) {
+		a = b;
+		b = s1m_malloc(32);
+	}
+	if (b != a + 32 + sizeof(struct hdr))
+		_exit(3);
+	memset(a, 'x', 32 + 8); /* past a, over b's header */
+	s1m_free(b);
+}
+
+static void write_after_free(void)
+{
+	char *a = s1m_malloc(200), *b = s1m_malloc(200), *live = s1m_malloc(200);
+	s1m_free(a);
+	s1m_free(b); /* the list: b, then a */
+	/* b's next pointer, forged to hand out a block in use, as a write after free could. */
+	struct hdr *forged = (struct hdr *)live - 1;
+	memcpy(b, &forged, sizeof(forged));
+	s1m_malloc(200); /* takes b */
+	s1m_malloc(200); /* would take live */
+}
+
+static void realloc_freed(void)
+{
+	void *p = s1m_malloc(10);
+	s1m_free(p);
+	s1m_realloc(p, 20);
+}
+
+/* Misuse the checks catch: each aborts where it would corrupt the allocator. (A mapped block
+ * freed twice faults instead: its header went with its mapping.) */
+static void test_misuse_aborts(void **state)
+{
+	(void)state;
+	assert_aborts(double_free, "double free");
+	assert_aborts(free_inside_block, "free of a pointer into a block");
+	assert_aborts(overflow_into_next_header, "free of a block whose header was overwritten");
+	assert_aborts(write_after_free, "a free list forged through a freed block");
+	assert_aborts(realloc_freed, "realloc of a freed block");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -166,6 +244,7 @@ int main(void)
 	    cmocka_unit_test(test_realloc_keeps),
 	    cmocka_unit_test(test_aligned),
 	    cmocka_unit_test(test_arenas),
+	    cmocka_unit_test(test_misuse_aborts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
