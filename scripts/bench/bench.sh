@@ -304,6 +304,14 @@ start_sleeper() {
 # ---------------------------------------------------------------------------------------------
 # One data dir: the alternating rounds, enter and stop, the phase breakdown.
 
+# round_pod I LIST METRIC GC_METRIC: the I-th pod of $WORK/list.LIST, run, then collected.
+round_pod() {
+	local uuid
+	uuid=$(sed -n "${1}p" "$WORK/list.$2")
+	run_pod "$3" "$uuid" || true
+	gc_pod "$4" "$uuid"
+}
+
 measure() {
 	local kind=$1 i uuid tree
 	setup_data "$kind"
@@ -317,22 +325,12 @@ measure() {
 	fi
 	say "$kind: $RUNS rounds of baseline, volume pod, volume pod with all isolators${BEFORE:+, both again with $BEFORE}"
 	for i in $(seq "$RUNS"); do
-		uuid=$(sed -n "${i}p" "$WORK/list.base")
-		run_pod "$kind.baseline" "$uuid" || true
-		gc_pod "" "$uuid"
-		uuid=$(sed -n "${i}p" "$WORK/list.vol")
-		run_pod "$kind.volume" "$uuid" || true
-		gc_pod "$kind.gc" "$uuid"
-		uuid=$(sed -n "${i}p" "$WORK/list.iso")
-		run_pod "$kind.isolators" "$uuid" || true
-		gc_pod "$kind.gc.isolators" "$uuid"
+		round_pod "$i" base "$kind.baseline" ""
+		round_pod "$i" vol "$kind.volume" "$kind.gc"
+		round_pod "$i" iso "$kind.isolators" "$kind.gc.isolators"
 		[ -n "$BEFORE" ] || continue
-		uuid=$(sed -n "${i}p" "$WORK/list.bvol")
-		run_pod "$kind.before.volume" "$uuid" || true
-		gc_pod "$kind.before.gc" "$uuid"
-		uuid=$(sed -n "${i}p" "$WORK/list.biso")
-		run_pod "$kind.before.isolators" "$uuid" || true
-		gc_pod "$kind.before.gc.isolators" "$uuid"
+		round_pod "$i" bvol "$kind.before.volume" "$kind.before.gc"
+		round_pod "$i" biso "$kind.before.isolators" "$kind.before.gc.isolators"
 	done
 
 	say "$kind: enter, stop: $STOP_RUNS sleeping pods, $ENTER_RUNS enters"

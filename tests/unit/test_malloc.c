@@ -99,6 +99,7 @@ static void test_realloc_keeps(void **state)
 	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 		unsigned char *q = s1m_realloc(p, sizes[k]);
 		assert_non_null(q);
+		assert_true(s1m_malloc_usable_size(q) >= sizes[k]);
 		size_t keep = have < sizes[k] ? have : sizes[k];
 		for (size_t i = 0; i < keep; i++)
 			if (q[i] != (unsigned char)(i % 251))
@@ -109,6 +110,13 @@ static void test_realloc_keeps(void **state)
 		p = q;
 	}
 	assert_ptr_equal(s1m_realloc(p, 4), p); /* 5 -> 4: the same 16-byte block */
+	/* One byte past a block's class: a larger block, never the same one. */
+	for (size_t n = 16; n <= 65536; n <<= 1) {
+		void *a = s1m_malloc(n);
+		void *b = s1m_realloc(a, n + 1);
+		assert_true(s1m_malloc_usable_size(b) >= n + 1);
+		s1m_free(b);
+	}
 	s1m_free(p);
 	errno = 0;
 	assert_null(s1m_malloc(SIZE_MAX - 8));
