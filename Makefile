@@ -48,6 +48,10 @@ STATIC_LIBS := $(LIBS)
 STATIC_COMPAT :=
 endif
 
+# A section per function and object: the link keeps only what an entrypoint calls (enter, gc and
+# stop call no JSON parser, though podstate.o has one).
+STATIC_SECTIONS := -ffunction-sections -fdata-sections
+
 ENTRYPOINTS := run enter gc stop
 LIB_SRCS := $(sort $(wildcard src/lib/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
@@ -92,7 +96,7 @@ $(BUILD)/%.o: %.c
 $(BUILD)/static/%.o: %.c $(STATIC_DEPS)
 	$(call say,CC,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(STATIC_CC) $(S1_CPPFLAGS) $(STATIC_CPPFLAGS) $(S1_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(Q)$(STATIC_CC) $(S1_CPPFLAGS) $(STATIC_CPPFLAGS) $(S1_CFLAGS) $(STATIC_SECTIONS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(STATIC_INC_DIR)/.stamp:
 	$(call say,LN,$(STATIC_INC_DIR))
@@ -126,7 +130,7 @@ $(LIB_SAN): $(patsubst %.c,$(BUILD)/san/%.o,$(LIB_SRCS))
 $(BUILD)/bin/%: $(BUILD)/static/src/%/main.o $(STATIC_LIB) $(STATIC_COMPAT)
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(STATIC_CC) $(CFLAGS) $(LDFLAGS) -static -s -o $@ $^ $(STATIC_LIBS)
+	$(Q)$(STATIC_CC) $(CFLAGS) $(LDFLAGS) -static -s -Wl,--gc-sections -o $@ $^ $(STATIC_LIBS)
 
 $(BUILD)/san/bin/%: $(BUILD)/san/src/%/main.o $(LIB_SAN)
 	$(call say,LD-SAN,$@)
