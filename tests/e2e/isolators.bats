@@ -145,13 +145,14 @@ iso() {
 	start_pod
 	wait_ready
 	for i in $(seq 1 100); do
-		grep -q "^cgroup=0::.*/stage1-c-$UUID\(/app\)\?\$" "$DATA/out" && break
+		grep -q "^cgroup=0::.*/stage1-c-$UUID\$" "$DATA/out" && break
 		sleep 0.05
 	done
-	grep -q "^cgroup=0::.*/stage1-c-$UUID\(/app\)\?\$" "$DATA/out"
+	grep -q "^cgroup=0::.*/stage1-c-$UUID\$" "$DATA/out"
 	local mem cpu
 	# The pod's cgroup in the memory and cpu hierarchies (its limits) and in the v2 tree
-	# (where stop and gc find every process): only the cgroups the pod needs are made.
+	# (where stop and gc find every process; with no limit there, the app is in the pod's
+	# cgroup itself): only the cgroups the pod needs are made.
 	grep -q "^cgroup=[0-9]*:memory:.*/stage1-c-$UUID\$" "$DATA/out"
 	grep -Eq "^cgroup=[0-9]*:([a-z,]*,)?cpu(,[a-z,]*)?:.*/stage1-c-$UUID\$" "$DATA/out"
 	[ "$(grep '^cgroup=' "$DATA/out" | grep -c "stage1-c-$UUID")" -eq 3 ]

@@ -41,7 +41,11 @@ enter() {
 	[[ $output == *"CapAmb=0000000000000400"* ]]
 	[[ $output == *"NoNewPrivs=1"* ]]
 	[[ $output == *"oom_score_adj=200"* ]]
-	[[ $output == *"stage1-c-$UUID"* ]]
+	# In the v2 tree, the pod's cgroup itself where the memory limit went to a v1 hierarchy, its
+	# app leaf where it went to v2.
+	local leaf=/app
+	[ -d /sys/fs/cgroup/memory ] && leaf=
+	grep -q "^cgroup=0::.*/stage1-c-$UUID$leaf\$" <<<"$output"
 }
 
 @test "enter runs as the ids run gave the app, whatever the app wrote to its /etc/passwd since" {
