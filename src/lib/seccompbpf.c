@@ -1,9 +1,10 @@
 /* The app's seccomp filter as BPF, made here rather than by libseccomp: the plan gives every
  * system call number one of three actions, consecutive numbers with the same action form an
  * interval (51 in rkt's default whitelist), and the program is a balanced binary search over
- * the intervals' starts, about two instructions an interval. libseccomp's tests each call
- * alone (399 instructions for the default); the kernel's conversion and JIT of the program at
- * every pod start grow with its length. Only LD, JEQ, JGE, JA and RET, which the kernel's
+ * the intervals' starts whose comparisons jump to one RET per action at the end: about one
+ * instruction an interval (59 for the default). libseccomp's tests each call alone (399
+ * instructions); the kernel's conversion and JIT of the program at every pod start grow with
+ * its length. Only LD, JEQ, JGE, JA and RET, which the kernel's
  * action cache can emulate for each call number. */
 #include <errno.h>
 #include <linux/audit.h>
@@ -87,35 +88,104 @@ static int plan_intervals(const struct s1_seccomp_plan *plan, uint32_t kill, str
 	return 0;
 }
 
-/* The length of the search over intervals lo..hi-1, long jumps included. */
-static size_t tree_len(size_t lo, size_t hi)
+/* Where the search's answers go: every interval is a RET of its action. An interval whose
+ * comparison reaches the program's end (a conditional jump's 8 bits) jumps to a RET its action
+ * shares with every other interval there; one that cannot gets a RET of its own, in place. */
+struct layout {
+	const struct intervals *iv;
+	bool *own;	     /* the interval has a RET of its own */
+	uint32_t rets[3];    /* the shared RETs' actions, in the order they end the program */
+	size_t n_rets, base; /* base: where the shared RETs start */
+};
+
+static size_t shared_ret(const struct layout *l, uint32_t action)
 {
-	if (hi - lo == 1)
-		return 1;
-	size_t mid = lo + (hi - lo) / 2, left = tree_len(lo, mid);
-	return 1 + (left > MAX_COND_JUMP) + left + tree_len(mid, hi);
+	for (size_t i = 0; i < l->n_rets; i++)
+		if (l->rets[i] == action)
+			return l->base + i;
+	return SIZE_MAX; /* not reached: every shared action has its RET */
 }
 
-/* The search over intervals lo..hi-1 at out, the call number in A: a comparison with the
- * middle interval's start, then the lower half, then the upper. Returns its length. */
-static size_t emit_tree(struct sock_filter *out, const struct intervals *iv, size_t lo, size_t hi)
+/* The length of the search over intervals lo..hi-1, long jumps included: a shared answer takes
+ * none. */
+static size_t tree_len(const struct layout *l, size_t lo, size_t hi)
 {
+	if (hi - lo == 1)
+		return l->own[lo];
+	size_t mid = lo + (hi - lo) / 2, left = tree_len(l, lo, mid);
+	return 1 + (left > MAX_COND_JUMP) + left + tree_len(l, mid, hi);
+}
+
+/* The shared answers of intervals lo..hi-1, searched from pc, that a conditional jump cannot
+ * reach get their own RET. Returns whether any did. */
+static bool own_far(struct layout *l, size_t pc, size_t lo, size_t hi)
+{
+	if (hi - lo == 1)
+		return false;
+	size_t mid = lo + (hi - lo) / 2, left = tree_len(l, lo, mid);
+	bool far = left > MAX_COND_JUMP, changed = false;
+	size_t next = pc + 1 + far;
+	/* The lower half's answer, by the comparison's false branch; the upper's by its true
+	 * branch, or by the long jump (32 bits) when there is one. */
+	if (mid - lo == 1 && !l->own[lo] &&
+	    shared_ret(l, l->iv->v[lo].action) - (pc + 1) > MAX_COND_JUMP)
+		changed = l->own[lo] = true;
+	if (hi - mid == 1 && !l->own[mid] && !far &&
+	    shared_ret(l, l->iv->v[mid].action) - (pc + 1) > MAX_COND_JUMP)
+		changed = l->own[mid] = true;
+	changed |= own_far(l, next, lo, mid);
+	return own_far(l, next + tree_len(l, lo, mid), mid, hi) || changed;
+}
+
+/* The shared RETs: the actions of the intervals without one of their own, and where they
+ * start, for a search that starts at pc. */
+static void place_rets(struct layout *l, size_t pc)
+{
+	l->n_rets = 0;
+	for (size_t i = 0; i < l->iv->n; i++) {
+		if (l->own[i])
+			continue;
+		size_t k = 0;
+		while (k < l->n_rets && l->rets[k] != l->iv->v[i].action)
+			k++;
+		if (k == l->n_rets && k < S1_ARRAY_SIZE(l->rets))
+			l->rets[l->n_rets++] = l->iv->v[i].action;
+	}
+	l->base = pc + tree_len(l, 0, l->iv->n);
+}
+
+/* The search over intervals lo..hi-1 at out[pc], the call number in A: a comparison with the
+ * middle interval's start, then the lower half, then the upper. Returns its length. */
+static size_t emit_tree(struct sock_filter *out, const struct layout *l, size_t pc, size_t lo,
+			size_t hi)
+{
+	const struct intervals *iv = l->iv;
 	if (hi - lo == 1) {
-		out[0] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, iv->v[lo].action);
+		if (!l->own[lo])
+			return 0;
+		out[pc] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, iv->v[lo].action);
 		return 1;
 	}
-	size_t mid = lo + (hi - lo) / 2, left = tree_len(lo, mid), n = 0;
+	size_t mid = lo + (hi - lo) / 2, left = tree_len(l, lo, mid), n = 0;
 	uint32_t k = iv->v[mid].start;
-	if (left <= MAX_COND_JUMP) {
-		out[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, k, left, 0);
+	bool far = left > MAX_COND_JUMP;
+	size_t next = pc + 1 + far; /* where the lower half starts */
+	uint8_t jf = mid - lo == 1 && !l->own[lo]
+			 ? (uint8_t)(shared_ret(l, iv->v[lo].action) - (pc + 1))
+			 : (uint8_t)far;
+	size_t upper =
+	    hi - mid == 1 && !l->own[mid] ? shared_ret(l, iv->v[mid].action) : next + left;
+	if (!far) {
+		out[pc + n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, k,
+							     upper - (pc + 1), jf);
 	} else {
 		/* The upper half is too far for a conditional jump: it takes an unconditional one
 		 * (32 bits), which the lower half skips. */
-		out[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, k, 0, 1);
-		out[n++] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, (uint32_t)left);
+		out[pc + n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, k, 0, jf);
+		out[pc + n++] = (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, upper - (pc + 2));
 	}
-	n += emit_tree(out + n, iv, lo, mid);
-	n += emit_tree(out + n, iv, mid, hi);
+	n += emit_tree(out, l, pc + n, lo, mid);
+	n += emit_tree(out, l, pc + n, mid, hi);
 	return n;
 }
 
@@ -151,7 +221,15 @@ int seccomp_bpf_compile(const struct s1_seccomp_plan *plan, uint32_t arch, uint3
 	bool x32 = arch == AUDIT_ARCH_X86_64;
 	const struct sock_filter *head = x32 ? x32_head : plain_head;
 	size_t n_head = x32 ? S1_ARRAY_SIZE(x32_head) : S1_ARRAY_SIZE(plain_head);
-	size_t len = n_head + tree_len(0, iv.n);
+	/* Every answer shared at first; those too far from the end get their own RET, until
+	 * none is (each such RET lengthens the search, and may put another out of reach). */
+	_cleanup_free_ bool *own = s1_xcalloc(iv.n, sizeof(*own));
+	struct layout l = {.iv = &iv, .own = own};
+	own[0] = iv.n == 1;
+	do
+		place_rets(&l, n_head);
+	while (own_far(&l, n_head, 0, iv.n));
+	size_t len = l.base + l.n_rets;
 	if (len > S1_SECCOMP_MAX_INSNS)
 		return s1_error(err, 0,
 				"seccomp: the filter has %zu instructions, more than the kernel "
@@ -159,7 +237,9 @@ int seccomp_bpf_compile(const struct s1_seccomp_plan *plan, uint32_t arch, uint3
 				len, S1_SECCOMP_MAX_INSNS);
 	prog->insns = s1_xmalloc(len * sizeof(*prog->insns));
 	memcpy(prog->insns, head, n_head * sizeof(*head));
-	emit_tree(prog->insns + n_head, &iv, 0, iv.n);
+	emit_tree(prog->insns, &l, n_head, 0, iv.n);
+	for (size_t i = 0; i < l.n_rets; i++)
+		prog->insns[l.base + i] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, l.rets[i]);
 	prog->len = (unsigned short)len;
 	return 0;
 }

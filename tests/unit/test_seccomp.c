@@ -273,7 +273,7 @@ static void test_isolators(void **state)
 	assert_int_equal(tu_parse_isolators("[]", false, iso, &err), 0);
 	assert_int_equal(iso->seccomp_mode, S1_SECCOMP_RETAIN);
 	assert_int_equal(iso->seccomp.len, s1_seccomp_default_prog.len);
-	assert_true(iso->seccomp.len > 100);
+	assert_true(iso->seccomp.len > 50);
 	isolators_free(iso);
 	assert_int_equal(tu_parse_isolators("[]", true, iso, &err), 0);
 	assert_int_equal(iso->seccomp_mode, S1_SECCOMP_OFF);
@@ -286,7 +286,7 @@ static void test_isolators(void **state)
 			 0);
 	assert_int_equal(iso->seccomp_mode, S1_SECCOMP_REMOVE);
 	assert_int_equal(iso->seccomp_errno, EPERM);
-	assert_true(iso->seccomp.len > 50);
+	assert_true(iso->seccomp.len > 10);
 	isolators_free(iso);
 
 	static const struct {
@@ -514,7 +514,7 @@ static void test_compile_as_libseccomp(void **state)
 
 	assert_int_equal(seccomp_plan_build(NULL, false, &plan, &err), 0);
 	size_t len = assert_as_libseccomp(&plan, "default");
-	assert_true(len < 130); /* libseccomp's: 399 */
+	assert_true(len < 70); /* libseccomp's: 399; a RET per interval: 107 */
 	assert_int_equal(len, s1_seccomp_default_prog.len);
 
 	const char *few[] = {"read", "write", "getpid", NULL};
