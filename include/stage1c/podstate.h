@@ -33,22 +33,28 @@ int podstate_load_pod(int podfd, struct s1_pod_manifest *pod, struct s1_err *err
 int podstate_load_image(int podfd, const struct s1_runtime_app *ra, struct s1_image_manifest *im,
 			struct s1_err *err);
 
-/* The record's leader section (S1_REC_LEADER): "PID STARTTIME" of the pod leader, by which
- * stop and enter know it and its children. */
+/* What tells a PID's process from a later one that reuses the number, as text: "pidfs:INODE",
+ * the inode of a pidfd, which no other process gets while the system runs (Linux 6.9 and
+ * later, 64-bit inode numbers); else, or with start_time, field 22 of /proc/PID/stat, the
+ * start time in clock ticks. 0, or -ESRCH when there is no such process. A pidfd and its
+ * fstatfs and fstat cost a tenth of reading /proc/PID/stat. */
+#define S1_PROC_ID_MAX 32
+int podstate_proc_id(pid_t pid, bool start_time, char id[S1_PROC_ID_MAX]);
+
+/* The record's leader section (S1_REC_LEADER): "PID ID" of the pod leader (podstate_proc_id),
+ * by which stop and enter know it and its children. */
 int podstate_record_leader(struct s1_record *rec, pid_t pid, struct s1_err *err);
-int podstate_read_leader(int podfd, pid_t *pid, unsigned long long *starttime);
-/* The recorded leader, if it still runs (same start time): 0, -ENOENT (no record of it) or
- * -ESRCH (gone). */
+int podstate_read_leader(int podfd, pid_t *pid, char id[S1_PROC_ID_MAX]);
+/* The recorded leader, if it still runs (the same identity, taken as it was recorded): 0,
+ * -ENOENT (no record of it) or -ESRCH (gone). */
 int podstate_leader_alive(int podfd, pid_t *pid);
 /* Is pid one of the pod's apps: a child of the live leader rec names? Not its root, which an
  * app may change (chroot); not its cgroups, which a handler shares. 0, -ESRCH (no such
  * process), -EXDEV (not the pod's) or -errno. */
 int podstate_app_process(const struct s1_record *rec, pid_t pid);
 
-/* Field 22 of /proc/PID/stat: tells a PID's process from a later one reusing the number.
- * -ESRCH when there is no such process. */
-int podstate_proc_starttime(pid_t pid, unsigned long long *starttime);
-/* The same, with the parent's PID (field 4). ppid may be NULL. */
+/* Field 22 of /proc/PID/stat (the start time) and the parent's PID (field 4; ppid may be
+ * NULL). -ESRCH when there is no such process. */
 int podstate_proc_stat(pid_t pid, pid_t *ppid, unsigned long long *starttime);
 
 /* Check that the UUID names the pod directory we run in (its base name). */

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "stage1c/env.h"
@@ -100,66 +102,106 @@ int podstate_proc_stat(pid_t pid, pid_t *ppid, unsigned long long *starttime)
 	return sscanf(p, " %llu", starttime) == 1 ? 0 : -EINVAL;
 }
 
-int podstate_proc_starttime(pid_t pid, unsigned long long *starttime)
+#ifndef PIDFS_MAGIC
+#define PIDFS_MAGIC 0x50494446
+#endif
+#define PIDFS_PREFIX "pidfs:"
+
+/* pid's pidfd inode as "pidfs:INODE": 1, 0 where pidfds are not pidfs inodes (before Linux
+ * 6.9, or 32-bit inode numbers, which wrap), or -ESRCH. */
+static int pidfs_id(pid_t pid, char id[S1_PROC_ID_MAX])
 {
-	return podstate_proc_stat(pid, NULL, starttime);
+#ifdef SYS_pidfd_open
+	if (sizeof(ino_t) < 8)
+		return 0;
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return errno == ESRCH ? -ESRCH : 0;
+	struct statfs sfs;
+	struct stat st;
+	bool ok = fstatfs(fd, &sfs) == 0 && sfs.f_type == PIDFS_MAGIC && fstat(fd, &st) == 0;
+	close(fd);
+	if (ok)
+		snprintf(id, S1_PROC_ID_MAX, PIDFS_PREFIX "%llu", (unsigned long long)st.st_ino);
+	return ok;
+#else
+	(void)pid;
+	(void)id;
+	return 0;
+#endif
+}
+
+int podstate_proc_id(pid_t pid, bool start_time, char id[S1_PROC_ID_MAX])
+{
+	int r;
+	if (!start_time && (r = pidfs_id(pid, id)) != 0)
+		return r < 0 ? r : 0;
+	unsigned long long st;
+	if ((r = podstate_proc_stat(pid, NULL, &st)) < 0)
+		return r;
+	snprintf(id, S1_PROC_ID_MAX, "%llu", st);
+	return 0;
 }
 
 int podstate_record_leader(struct s1_record *rec, pid_t pid, struct s1_err *err)
 {
-	unsigned long long st = 0;
-	int r = podstate_proc_starttime(pid, &st);
+	char id[S1_PROC_ID_MAX];
+	int r = podstate_proc_id(pid, false, id);
 	if (r < 0)
-		return s1_error(err, r, "reading the start time of PID %ld", (long)pid);
+		return s1_error(err, r, "identifying PID %ld", (long)pid);
 	char buf[64];
-	snprintf(buf, sizeof(buf), "%ld %llu", (long)pid, st);
+	snprintf(buf, sizeof(buf), "%ld %s", (long)pid, id);
 	record_add(rec, S1_REC_LEADER, buf);
 	return 0;
 }
 
-/* The leader section's payload (NULL: none) as PID and start time: 0, or -errno. */
-static int parse_leader(const char *text, pid_t *pid, unsigned long long *starttime)
+/* The leader section's payload (NULL: none) as PID and identity: 0, or -errno. */
+static int parse_leader(const char *text, pid_t *pid, char id[S1_PROC_ID_MAX])
 {
 	long p;
-	if (!text || sscanf(text, "%ld %llu", &p, starttime) != 2 || p <= 0)
+	char rest;
+	_Static_assert(S1_PROC_ID_MAX == 32, "the format's width");
+	if (!text || sscanf(text, "%ld %31s %c", &p, id, &rest) != 2 || p <= 0)
 		return -EINVAL;
 	*pid = (pid_t)p;
 	return 0;
 }
 
-int podstate_read_leader(int podfd, pid_t *pid, unsigned long long *starttime)
+int podstate_read_leader(int podfd, pid_t *pid, char id[S1_PROC_ID_MAX])
 {
 	_cleanup_free_ char *text = NULL;
 	int r = record_read(podfd, S1_REC_LEADER, NULL, &text);
-	return r < 0 ? r : parse_leader(text, pid, starttime);
+	return r < 0 ? r : parse_leader(text, pid, id);
 }
 
-/* Does the leader recorded as pid and start still run? */
-static int leader_runs(pid_t pid, unsigned long long start)
+/* Does the leader recorded as pid and id still run? Its identity is taken as it was made. */
+static int leader_runs(pid_t pid, const char *id)
 {
-	unsigned long long now;
-	return podstate_proc_starttime(pid, &now) == 0 && now == start ? 0 : -ESRCH;
+	char now[S1_PROC_ID_MAX];
+	bool start_time = strncmp(id, PIDFS_PREFIX, strlen(PIDFS_PREFIX)) != 0;
+	return podstate_proc_id(pid, start_time, now) == 0 && strcmp(now, id) == 0 ? 0 : -ESRCH;
 }
 
 int podstate_leader_alive(int podfd, pid_t *pid)
 {
-	unsigned long long start;
-	if (podstate_read_leader(podfd, pid, &start) < 0)
+	char id[S1_PROC_ID_MAX];
+	if (podstate_read_leader(podfd, pid, id) < 0)
 		return -ENOENT;
-	return leader_runs(*pid, start);
+	return leader_runs(*pid, id);
 }
 
 int podstate_app_process(const struct s1_record *rec, pid_t pid)
 {
 	pid_t leader, parent;
-	unsigned long long start, leader_start;
+	unsigned long long start;
+	char leader_id[S1_PROC_ID_MAX];
 	int r = podstate_proc_stat(pid, &parent, &start);
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *text = NULL;
 	record_get(rec, S1_REC_LEADER, NULL, &text);
-	return parse_leader(text, &leader, &leader_start) == 0 &&
-		       leader_runs(leader, leader_start) == 0 && parent == leader
+	return parse_leader(text, &leader, leader_id) == 0 && leader_runs(leader, leader_id) == 0 &&
+		       parent == leader
 		   ? 0
 		   : -EXDEV;
 }

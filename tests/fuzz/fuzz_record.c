@@ -183,8 +183,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	write_record(data, size);
 
 	pid_t pid;
-	unsigned long long starttime;
-	podstate_read_leader(podfd, &pid, &starttime);
+	char id[S1_PROC_ID_MAX];
+	if (podstate_read_leader(podfd, &pid, id) == 0)
+		FUZZ_CHECK(pid > 0 && strlen(id) < S1_PROC_ID_MAX);
 	char **dirs;
 	size_t n;
 	if (cgroup_record_read(podfd, &dirs, &n, &err) == 0)

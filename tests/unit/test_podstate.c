@@ -1,0 +1,149 @@
+/* A process's identity (podstate_proc_id) and the record's leader by it: what stop, gc and
+ * enter go by to tell the pod's leader from a later process with its PID. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "stage1c/podstate.h"
+#include "stage1c/record.h"
+#include "stage1c/util.h"
+#include "testutil.h"
+
+/* A child that waits until killed. */
+static pid_t start_child(void)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+/* A PID no process has now: a child's, once reaped. */
+static pid_t gone_pid(void)
+{
+	pid_t pid = start_child();
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	return pid;
+}
+
+static bool has_prefix(const char *s, const char *p)
+{
+	return strncmp(s, p, strlen(p)) == 0;
+}
+
+static void test_proc_id(void **state)
+{
+	(void)state;
+	char a[S1_PROC_ID_MAX], b[S1_PROC_ID_MAX], c[S1_PROC_ID_MAX];
+	assert_int_equal(podstate_proc_id(getpid(), false, a), 0);
+	assert_int_equal(podstate_proc_id(getpid(), false, b), 0);
+	assert_string_equal(a, b);
+	print_message("# this kernel's identity: %s\n", a);
+
+	/* The start time, as /proc/PID/stat's field 22 says. */
+	unsigned long long st;
+	assert_int_equal(podstate_proc_stat(getpid(), NULL, &st), 0);
+	assert_int_equal(podstate_proc_id(getpid(), true, c), 0);
+	assert_false(has_prefix(c, "pidfs:"));
+	assert_int_equal(strtoull(c, NULL, 10), st);
+
+	/* Another process: another identity, in either kind where pidfds are pidfs inodes. */
+	pid_t child = start_child();
+	assert_int_equal(podstate_proc_id(child, false, b), 0);
+	assert_string_not_equal(a, b);
+	pid_t parent;
+	assert_int_equal(podstate_proc_stat(child, &parent, &st), 0);
+	assert_int_equal(parent, getpid());
+	kill(child, SIGKILL);
+	assert_int_equal(waitpid(child, NULL, 0), child);
+
+	/* No process: ESRCH, both ways. */
+	pid_t gone = gone_pid();
+	assert_int_equal(podstate_proc_id(gone, false, b), -ESRCH);
+	assert_int_equal(podstate_proc_id(gone, true, b), -ESRCH);
+	assert_int_equal(podstate_proc_stat(gone, NULL, &st), -ESRCH);
+}
+
+static void write_record(int podfd, const char *text)
+{
+	int fd = openat(podfd, S1_RECORD_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static void test_leader(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/stage1c-test-podstate-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	int podfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(podfd >= 0);
+	struct s1_err err = {0};
+
+	/* This process as the leader, recorded the way run records itself, and read back. */
+	struct s1_record rec = {0};
+	assert_int_equal(podstate_record_leader(&rec, getpid(), &err), 0);
+	assert_int_equal(record_commit(podfd, &rec, &err), 0);
+	record_free(&rec);
+	pid_t pid = 0;
+	char id[S1_PROC_ID_MAX], now[S1_PROC_ID_MAX];
+	assert_int_equal(podstate_read_leader(podfd, &pid, id), 0);
+	assert_int_equal(pid, getpid());
+	assert_int_equal(podstate_proc_id(getpid(), false, now), 0);
+	assert_string_equal(id, now);
+	assert_int_equal(podstate_leader_alive(podfd, &pid), 0);
+
+	/* A record made by the start time (a kernel without pidfs) is checked by it. */
+	char text[128];
+	assert_int_equal(podstate_proc_id(getpid(), true, now), 0);
+	snprintf(text, sizeof(text), "leader %ld %s\n", (long)getpid(), now);
+	write_record(podfd, text);
+	assert_int_equal(podstate_leader_alive(podfd, &pid), 0);
+
+	/* Another identity at the PID, or no process at it: gone. */
+	const char *other[] = {"pidfs:1", "1", "pidfs:18446744073709551615"};
+	for (size_t i = 0; i < S1_ARRAY_SIZE(other); i++) {
+		snprintf(text, sizeof(text), "leader %ld %s\n", (long)getpid(), other[i]);
+		write_record(podfd, text);
+		assert_int_equal(podstate_leader_alive(podfd, &pid), -ESRCH);
+	}
+	snprintf(text, sizeof(text), "leader %ld %s\n", (long)gone_pid(), id);
+	write_record(podfd, text);
+	assert_int_equal(podstate_leader_alive(podfd, &pid), -ESRCH);
+
+	/* Malformed: no leader to go by. */
+	const char *bad[] = {"leader 1\n", "leader 0 5\n", "leader -3 5\n", "leader 1 2 3\n",
+			     "leader x 5\n"};
+	for (size_t i = 0; i < S1_ARRAY_SIZE(bad); i++) {
+		write_record(podfd, bad[i]);
+		if (podstate_leader_alive(podfd, &pid) != -ENOENT)
+			fail_msg("record \"%s\" was accepted", bad[i]);
+	}
+	close(podfd);
+	tu_rm_tree(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_proc_id),
+	    cmocka_unit_test(test_leader),
+	};
+	return cmocka_run_group_tests_name("podstate", tests, NULL, NULL);
+}
