@@ -273,9 +273,17 @@ teardown() {
 	run pod_status
 	[[ $output == *"state=running"* ]]
 	[[ $output == *"pid=$pid"* ]]
-	read -r lpid lstart < <(sed -n 's/^leader //p' "$POD/stage1-c.record")
+	# The leader by PID and identity: its pidfd's inode (Linux 6.9+), else its start time.
+	read -r lpid lid < <(sed -n 's/^leader //p' "$POD/stage1-c.record")
 	[ "$lpid" -eq "$LEADER" ]
-	[ "$lstart" -gt 0 ]
+	if [[ $lid == pidfs:* ]]; then
+		[[ $lid =~ ^pidfs:[1-9][0-9]*$ ]] || false
+	else
+		local stat
+		stat=$(<"/proc/$LEADER/stat")
+		read -ra f <<<"${stat##*) }"
+		[ "$lid" = "${f[19]}" ]
+	fi
 	kill -TERM "$LEADER"
 	wait_exit
 	[ "$EXIT_CODE" -eq 143 ]
