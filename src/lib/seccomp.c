@@ -1,9 +1,12 @@
 /* The app's system call filter: rkt's set algebra over its named groups (names resolved by
  * libseccomp), compiled to BPF before the fork (seccompbpf.c), loaded by the child as its last
  * step before execve. */
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "stage1c/seccomp.h"
 #include "stage1c/util.h"
@@ -240,10 +243,14 @@ bool seccomp_default_precompiled(struct s1_seccomp_prog *prog)
 }
 
 /* Linux 4.14's whole-process kill where the kernel has it (a thread killed alone leaves its
- * process in an unknown state), else the thread's. */
+ * process in an unknown state), else the thread's. Asked of the kernel in one call, where
+ * libseccomp's seccomp_api_get() probes eight. */
 static uint32_t kill_action(void)
 {
-	return seccomp_api_get() >= 3 ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_KILL;
+	uint32_t action = SECCOMP_RET_KILL_PROCESS;
+	return syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0
+		   ? SCMP_ACT_KILL_PROCESS
+		   : SCMP_ACT_KILL;
 }
 
 int seccomp_plan_compile(const struct s1_seccomp_plan *plan, bool force_compile,
