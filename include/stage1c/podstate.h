@@ -53,6 +53,9 @@ int podstate_leader_alive(int podfd, pid_t *pid);
  * process), -EXDEV (not the pod's) or -errno. */
 int podstate_app_process(const struct s1_record *rec, pid_t pid);
 
+/* pid's parent: by its pidfd (PIDFD_GET_INFO, Linux 6.13 and later), else by /proc/PID/stat.
+ * 0, -ESRCH (no such process) or -errno. */
+int podstate_proc_parent(pid_t pid, pid_t *ppid);
 /* Field 22 of /proc/PID/stat (the start time) and the parent's PID (field 4; ppid may be
  * NULL). -ESRCH when there is no such process. */
 int podstate_proc_stat(pid_t pid, pid_t *ppid, unsigned long long *starttime);

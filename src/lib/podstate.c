@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
@@ -190,12 +192,43 @@ int podstate_leader_alive(int podfd, pid_t *pid)
 	return leader_runs(*pid, id);
 }
 
+/* PIDFD_GET_INFO (Linux 6.13), as far as its first version goes: the parent's PID. */
+struct pidfd_info_v0 {
+	uint64_t mask, cgroupid;
+	uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+	int32_t exit_code;
+};
+_Static_assert(sizeof(struct pidfd_info_v0) == 64, "PIDFD_INFO_SIZE_VER0");
+#define S1_PIDFD_GET_INFO _IOWR(0xFF, 11, struct pidfd_info_v0)
+
+int podstate_proc_parent(pid_t pid, pid_t *ppid)
+{
+#ifdef SYS_pidfd_open
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0 && errno == ESRCH)
+		return -ESRCH;
+	if (fd >= 0) {
+		struct pidfd_info_v0 info = {.mask = 1 /* PIDFD_INFO_PID */};
+		int r = ioctl(fd, S1_PIDFD_GET_INFO, &info);
+		int e = errno;
+		close(fd);
+		if (r == 0) {
+			*ppid = (pid_t)info.ppid;
+			return 0;
+		}
+		if (e == ESRCH)
+			return -ESRCH;
+	}
+#endif
+	unsigned long long start;
+	return podstate_proc_stat(pid, ppid, &start);
+}
+
 int podstate_app_process(const struct s1_record *rec, pid_t pid)
 {
 	pid_t leader, parent;
-	unsigned long long start;
 	char leader_id[S1_PROC_ID_MAX];
-	int r = podstate_proc_stat(pid, &parent, &start);
+	int r = podstate_proc_parent(pid, &parent);
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *text = NULL;

@@ -66,9 +66,14 @@ static void test_proc_id(void **state)
 	pid_t child = start_child();
 	assert_int_equal(podstate_proc_id(child, false, b), 0);
 	assert_string_not_equal(a, b);
-	pid_t parent;
+	pid_t parent = 0;
 	assert_int_equal(podstate_proc_stat(child, &parent, &st), 0);
 	assert_int_equal(parent, getpid());
+	parent = 0;
+	assert_int_equal(podstate_proc_parent(child, &parent), 0);
+	assert_int_equal(parent, getpid());
+	assert_int_equal(podstate_proc_parent(getpid(), &parent), 0);
+	assert_int_equal(parent, getppid());
 	kill(child, SIGKILL);
 	assert_int_equal(waitpid(child, NULL, 0), child);
 
@@ -77,6 +82,7 @@ static void test_proc_id(void **state)
 	assert_int_equal(podstate_proc_id(gone, false, b), -ESRCH);
 	assert_int_equal(podstate_proc_id(gone, true, b), -ESRCH);
 	assert_int_equal(podstate_proc_stat(gone, NULL, &st), -ESRCH);
+	assert_int_equal(podstate_proc_parent(gone, &parent), -ESRCH);
 }
 
 static void write_record(int podfd, const char *text)
