@@ -16,8 +16,8 @@
 #include "stage1c/record.h"
 
 /* Open join files into c, which holds no cgroup descriptor yet (confine_compute,
- * confine_close_fds): the v2 "cgroup.procs" (the first one) as c->cgroup2_procs and its cgroup
- * as c->cgroup2_dir (O_PATH), the others into c->cgroup_fds. All of them, or none (err set). */
+ * confine_close_fds): for the v2 "cgroup.procs" (the first one), its cgroup as c->cgroup2_dir
+ * (O_PATH), the others into c->cgroup_fds. All of them, or none (err set). */
 int cgroupjoin_open_files(const struct s1_cgroup_fs *fs, char *const *paths, size_t n,
 			  struct s1_confine *c, struct s1_err *err);
 
@@ -50,8 +50,9 @@ int cgroupjoin_open_app(const struct s1_record *rec, const char *app, struct s1_
 bool cgroupjoin_is_app_file(const struct s1_cgroup_fs *fs, const char *path);
 
 /* In the forked child, before exec: join c's cgroups (the v2 one only when the child was not
- * created in it: in_cgroup2 false). Async-signal-safe, no allocation; 0 or the first -errno,
- * which the child reports through its own channel (no s1_err there). */
+ * created in it: in_cgroup2 false; then through the cgroup.procs of c->cgroup2_dir).
+ * Async-signal-safe, no allocation; 0 or the first -errno, which the child reports through its own
+ * channel (no s1_err there). */
 int cgroupjoin_join(const struct s1_confine *c, bool in_cgroup2);
 
 /* Write "0" into each descriptor, which moves the calling process: what cgroupjoin_join does

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "stage1c/cgroup.h"
+#include "stage1c/cgroupjoin.h"
 #include "stage1c/confine.h"
 #include "stage1c/podstate.h"
 #include "stage1c/util.h"
@@ -55,7 +56,7 @@ void confine_compute(const struct s1_isolators *iso, bool disable_caps, uid_t ui
 		     struct s1_confine *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->cgroup2_dir = c->cgroup2_procs = -1;
+	c->cgroup2_dir = -1;
 	c->seccomp_mode = iso->seccomp_mode;
 	c->seccomp_errno = iso->seccomp_errno;
 	if (iso->seccomp.len > 0)
@@ -110,10 +111,8 @@ static int capset_all(uint64_t set, uint64_t extra)
 
 int confine_before_setuid(const struct s1_confine *c, bool in_cgroup2)
 {
-	int r = cgroup_join_fds(c->cgroup_fds, c->n_cgroup_fds);
+	int r = cgroupjoin_join(c, in_cgroup2);
 	if (r < 0)
-		return r;
-	if (!in_cgroup2 && c->cgroup2_procs >= 0 && (r = cgroup_join_fds(&c->cgroup2_procs, 1)) < 0)
 		return r;
 	if (c->has_oom_score_adj) {
 		int fd = openat(AT_FDCWD, "/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
@@ -181,9 +180,7 @@ void confine_close_fds(struct s1_confine *c)
 	c->n_cgroup_fds = 0;
 	if (c->cgroup2_dir >= 0)
 		close(c->cgroup2_dir);
-	if (c->cgroup2_procs >= 0)
-		close(c->cgroup2_procs);
-	c->cgroup2_dir = c->cgroup2_procs = -1;
+	c->cgroup2_dir = -1;
 }
 
 #define INSNS_PER_LINE 16
@@ -322,7 +319,7 @@ int confine_record_read(const struct s1_record *rec, const char *app, struct s1_
 	unsigned long long bnd, gr;
 	int keep, amb, nnp, has_oom, oom;
 	memset(c, 0, sizeof(*c));
-	c->cgroup2_dir = c->cgroup2_procs = -1;
+	c->cgroup2_dir = -1;
 	int n = sscanf(text,
 		       "keep_caps %d\nbounding %llx\ngranted %llx\nambient %d\nno_new_privs %d\n"
 		       "oom_score_adj %d %d",

@@ -138,7 +138,7 @@ static int load_pod(struct s1_pod_ctx *c, const struct s1_run_args *args, struct
 					 .imgroot = -1,
 					 .rootfd = -1,
 					 .workdir = -1,
-					 .confine = {.cgroup2_dir = -1, .cgroup2_procs = -1}};
+					 .confine = {.cgroup2_dir = -1}};
 		c->n_apps++;
 		if ((r = load_app(c, a, args, mds_url, err)) < 0)
 			return r;

@@ -197,7 +197,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n_apps;
 	char **apps = record_apps(&rec, &n_apps);
 	const char *first = n_apps ? apps[0] : NULL;
-	struct s1_confine joined = {.cgroup2_dir = -1, .cgroup2_procs = -1};
+	struct s1_confine joined = {.cgroup2_dir = -1};
 	cgroupjoin_open_recorded(&fake_fs, &rec, first, &joined, &err);
 	confine_close_fds(&joined);
 	cgroup_kill_recorded(&fake_fs, podfd, SIGKILL, &err);

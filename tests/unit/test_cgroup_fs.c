@@ -861,7 +861,6 @@ static void close_all(struct s1_confine *c)
 	confine_close_fds(c);
 	assert_int_equal(c->n_cgroup_fds, 0);
 	assert_int_equal(c->cgroup2_dir, -1);
-	assert_int_equal(c->cgroup2_procs, -1);
 }
 
 static void test_join(void **state)
@@ -869,12 +868,13 @@ static void test_join(void **state)
 	struct fake *f = *state;
 	struct s1_cgroup_plan p;
 	struct s1_err err = {0};
-	struct s1_confine c = {.cgroup2_dir = -1, .cgroup2_procs = -1};
+	struct s1_confine c = {.cgroup2_dir = -1};
 	on_hybrid_applied(f, &p);
 	assert_int_equal(cgroupjoin_open_plan(&f->fs, &p, 0, &c, &err), 0);
-	/* v1: two "tasks" files; v2: cgroup.procs and the cgroup itself, for clone3. */
+	/* v1: two "tasks" files; v2: the cgroup itself, for clone3 (its cgroup.procs where clone3
+	 * cannot). */
 	assert_int_equal(c.n_cgroup_fds, 2);
-	assert_true(c.cgroup2_procs >= 0);
+	assert_true(c.cgroup2_dir >= 0);
 	struct stat fst, st;
 	_cleanup_free_ char *app = real(f, UNIFIED_POD);
 	assert_int_equal(fstat(c.cgroup2_dir, &fst), 0);
@@ -896,7 +896,6 @@ static void test_join(void **state)
 	assert_int_equal(cgroupjoin_open_plan(&f->fs, &p, 0, &c, &err), -ENOENT);
 	assert_string_equal(err.msg, "opening " CPU_POD "/tasks: no such file or directory");
 	assert_int_equal(c.n_cgroup_fds, 0);
-	assert_int_equal(c.cgroup2_procs, -1);
 	assert_int_equal(c.cgroup2_dir, -1);
 
 	/* More than the descriptors confine keeps. */
@@ -948,7 +947,7 @@ static void test_join_recorded(void **state)
 	on_hybrid_applied(f, &p);
 	struct s1_record rec = {0};
 	struct s1_err err = {0};
-	struct s1_confine c = {.cgroup2_dir = -1, .cgroup2_procs = -1};
+	struct s1_confine c = {.cgroup2_dir = -1};
 	cgroupjoin_record_add(&rec, &p, 0);
 	assert_int_equal(record_commit(podfd, &rec, &err), 0);
 	assert_int_equal(open_recorded(f, podfd, &c, &err), 0);
@@ -983,7 +982,7 @@ static void test_join_recorded(void **state)
 	write_record(podfd, S1_REC_APP_CGROUPS, NULL);
 	assert_int_equal(open_recorded(f, podfd, &c, &err), 0);
 	assert_int_equal(c.n_cgroup_fds, 0);
-	assert_int_equal(c.cgroup2_procs, -1);
+	assert_int_equal(c.cgroup2_dir, -1);
 	cgroup_plan_free(&p);
 }
 

@@ -40,7 +40,7 @@ struct host {
 static int host_setup(void **state)
 {
 	struct host *h = s1_xcalloc(1, sizeof(*h));
-	h->join.cgroup2_dir = h->join.cgroup2_procs = -1;
+	h->join.cgroup2_dir = -1;
 	snprintf(h->poddir, sizeof(h->poddir), "/tmp/s1c-cgpod.XXXXXX");
 	if (!mkdtemp(h->poddir))
 		return -1;
