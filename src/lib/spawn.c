@@ -41,7 +41,8 @@ static void reset_signals(void)
 {
 	struct sigaction sa = {.sa_handler = SIG_DFL};
 	for (int s = 1; s < NSIG; s++)
-		sigaction(s, &sa, NULL); /* fails harmlessly for KILL, STOP and reserved ones */
+		if (s != SIGKILL && s != SIGSTOP)
+			sigaction(s, &sa, NULL); /* fails harmlessly for the C library's own */
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -61,13 +62,25 @@ static int enter_root(const struct s1_spawn *spec, struct s1_err *err)
 }
 
 /* In the child: take the app's groups and user, for good (real, effective and saved ids). */
+/* The kernel's calls for 32-bit ids, made directly: the child is its process's only thread,
+ * and musl's wrappers would bracket each with three signal mask changes, for other threads. */
+#ifdef SYS_setresuid32
+#define SYS_SETGROUPS SYS_setgroups32
+#define SYS_SETRESGID SYS_setresgid32
+#define SYS_SETRESUID SYS_setresuid32
+#else
+#define SYS_SETGROUPS SYS_setgroups
+#define SYS_SETRESGID SYS_setresgid
+#define SYS_SETRESUID SYS_setresuid
+#endif
+
 static int set_ids(const struct s1_ids *ids, struct s1_err *err)
 {
-	if (setgroups(ids->n_groups, ids->groups) < 0)
+	if (syscall(SYS_SETGROUPS, ids->n_groups, ids->groups) < 0)
 		return s1_error(err, errno, "setting supplementary groups");
-	if (setresgid(ids->gid, ids->gid, ids->gid) < 0)
+	if (syscall(SYS_SETRESGID, ids->gid, ids->gid, ids->gid) < 0)
 		return s1_error(err, errno, "setting the group id");
-	if (setresuid(ids->uid, ids->uid, ids->uid) < 0)
+	if (syscall(SYS_SETRESUID, ids->uid, ids->uid, ids->uid) < 0)
 		return s1_error(err, errno, "setting the user id");
 	return 0;
 }
