@@ -123,10 +123,8 @@ static int enter_in_ctx(struct enter_ctx *c, const struct s1_enter_args *args, s
 
 int enter_pod(const struct s1_enter_args *args, struct s1_err *err)
 {
-	struct enter_ctx c = {.podfd = -1,
-			      .root = -1,
-			      .workdir = -1,
-			      .confine = {.cgroup2_dir = -1}};
+	struct enter_ctx c = {
+	    .podfd = -1, .root = -1, .workdir = -1, .confine = {.cgroup2_dir = -1}};
 	int r = enter_in_ctx(&c, args, err);
 	confine_free(&c.confine);
 	free(c.path);
