@@ -28,6 +28,7 @@
 
 #include "stage1c/cgroup.h"
 #include "stage1c/util.h"
+#include "testutil.h"
 
 #define UUID "6f2c1c4e-93a5-4b8e-8d9f-0123456789ab"
 #define POD "stage1-c-" UUID
@@ -1102,17 +1103,6 @@ static void test_remove_missing(void **state)
 	assert_int_equal(cgroup_remove(&cgroupfs_host, host, 2, &err), 0);
 }
 
-static pid_t spawn_sleeper(void)
-{
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		for (;;)
-			pause();
-	}
-	return pid;
-}
-
 static int reap(pid_t pid)
 {
 	int status;
@@ -1143,7 +1133,7 @@ static void test_kill_all(void **state)
 	struct s1_err err = {0};
 	char *record[] = {V2_POD, V2_POD "/leader", V2_POD "/app", PIDS_POD};
 	make_pod(f, record);
-	pid_t app = spawn_sleeper(), sub = spawn_sleeper(), leader = spawn_sleeper();
+	pid_t app = tu_spawn_sleeper(), sub = tu_spawn_sleeper(), leader = tu_spawn_sleeper();
 	put_pid(f, V2_POD "/app/cgroup.procs", app);
 	put_pid(f, PIDS_POD "/cgroup.procs", app);
 	put_pid(f, PIDS_POD "/made-by-app/cgroup.procs", sub);
@@ -1166,7 +1156,7 @@ static void test_kill_all(void **state)
 	reap(leader);
 
 	/* A pod cgroup without an app leaf: everything in it but the leader's leaf. */
-	pid_t other = spawn_sleeper();
+	pid_t other = tu_spawn_sleeper();
 	put_pid(f, V2_POD "/cgroup.procs", other);
 	char *no_app[] = {V2_POD, V2_POD "/leader"};
 	assert_int_equal(cgroup_kill_all(&f->fs, no_app, 2, SIGKILL, &err), 0);
@@ -1180,7 +1170,7 @@ static void test_remove(void **state)
 	struct s1_err err = {0};
 	char *record[] = {V2_POD, V2_POD "/leader", V2_POD "/app", PIDS_POD};
 	make_pod(f, record);
-	pid_t app = spawn_sleeper(), sub = spawn_sleeper();
+	pid_t app = tu_spawn_sleeper(), sub = tu_spawn_sleeper();
 	put_pid(f, V2_POD "/app/cgroup.procs", app);
 	put_pid(f, PIDS_POD "/made-by-app/cgroup.procs", sub);
 	struct timespec t0, t1;

@@ -20,22 +20,10 @@
 #include "stage1c/util.h"
 #include "testutil.h"
 
-/* A child that waits until killed. */
-static pid_t start_child(void)
-{
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		for (;;)
-			pause();
-	}
-	return pid;
-}
-
 /* A PID no process has now: a child's, once reaped. */
 static pid_t gone_pid(void)
 {
-	pid_t pid = start_child();
+	pid_t pid = tu_spawn_sleeper();
 	kill(pid, SIGKILL);
 	assert_int_equal(waitpid(pid, NULL, 0), pid);
 	return pid;
@@ -63,7 +51,7 @@ static void test_proc_id(void **state)
 	assert_int_equal(strtoull(c, NULL, 10), st);
 
 	/* Another process: another identity, in either kind where pidfds are pidfs inodes. */
-	pid_t child = start_child();
+	pid_t child = tu_spawn_sleeper();
 	assert_int_equal(podstate_proc_id(child, false, b), 0);
 	assert_string_not_equal(a, b);
 	pid_t parent = 0;

@@ -48,6 +48,18 @@ static inline int tu_rm_entry(const char *path, const struct stat *st, int flag,
 }
 
 /* Remove path and everything below it, not following links. */
+/* A child that waits until killed. */
+static inline pid_t tu_spawn_sleeper(void)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
 static inline void tu_rm_tree(const char *path)
 {
 	nftw(path, tu_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
