@@ -27,8 +27,9 @@ struct s1_confine {
 	char oom_score_adj_text[16];	   /* formatted in advance: the child only writes it */
 	int cgroup_fds[S1_MAX_CGROUP_FDS]; /* files the process joins through, writing "0" */
 	size_t n_cgroup_fds;
-	int cgroup2_dir; /* -1, or the v2 cgroup a child is created in (clone3 CLONE_INTO_CGROUP),
-			  * or joins through its cgroup.procs where clone3 cannot */
+	int cgroup2_dir;   /* -1, or the v2 cgroup a child is created in (clone3 CLONE_INTO_CGROUP),
+			    * or joins through its cgroup.procs where clone3 cannot */
+	bool cgroup2_move; /* join cgroup2_dir through its cgroup.procs, never by clone3 */
 	enum s1_seccomp_mode seccomp_mode; /* what the filter is (for the record) */
 	int seccomp_errno;		   /* what a blocked call returns; 0: killed */
 	/* Loading a filter takes no_new_privs or CAP_SYS_ADMIN: a root app without either keeps

@@ -181,6 +181,7 @@ void confine_close_fds(struct s1_confine *c)
 	if (c->cgroup2_dir >= 0)
 		close(c->cgroup2_dir);
 	c->cgroup2_dir = -1;
+	c->cgroup2_move = false;
 }
 
 #define INSNS_PER_LINE 16

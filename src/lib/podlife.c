@@ -60,10 +60,7 @@ static void start_post_stop(struct s1_pod_ctx *c, struct s1_app_ctx *a)
 	}
 	/* Linux kills a process cloned into a v2 cgroup after a cgroup.kill there (seen on
 	 * 6.18): the post-stop handler joins by moving instead. */
-	if (a->confine.cgroup2_dir >= 0) {
-		close(a->confine.cgroup2_dir);
-		a->confine.cgroup2_dir = -1;
-	}
+	a->confine.cgroup2_move = true;
 	if (run_start_handler(a, h, &a->handler, &werr) < 0)
 		s1_warn("app \"%s\": %s", a->ra->name, werr.msg);
 	else

@@ -117,6 +117,13 @@ static int enter_and_exec(const struct s1_spawn *spec, pid_t leader, bool in_cgr
 
 /* fork(), or where a v2 cgroup is given, clone3 straight into it: a process created in its
  * cgroup is not migrated, and a migration waits for an RCU grace period (milliseconds). */
+/* The v2 cgroup to create the child in: -1 where there is none, or it joins by moving. */
+static int clone_cgroup(const struct s1_spawn *spec)
+{
+	const struct s1_confine *c = spec->confine;
+	return c && !c->cgroup2_move ? c->cgroup2_dir : -1;
+}
+
 static pid_t fork_into_cgroup(int cgroup_dir, bool *in_cgroup)
 {
 	*in_cgroup = false;
@@ -241,7 +248,7 @@ static int spawn_vm(const struct s1_spawn *spec, pid_t *pid_out, struct s1_err *
 	    .exit_signal = SIGCHLD,
 	    .stack = (uint64_t)(uintptr_t)stack,
 	    .stack_size = sizeof(stack),
-	    .cgroup = (uint64_t)spec->confine->cgroup2_dir,
+	    .cgroup = (uint64_t)clone_cgroup(spec),
 	};
 	long pid = clone3_run(&args, vm_child_main, &x);
 	restore_dumpable(dumpable);
@@ -262,7 +269,7 @@ static int spawn_vm(const struct s1_spawn *spec, pid_t *pid_out, struct s1_err *
 int spawn_in_root(const struct s1_spawn *spec, pid_t *pid_out, struct s1_err *err)
 {
 #ifdef HAVE_VM_CLONE
-	if (spec->confine && spec->confine->cgroup2_dir >= 0) {
+	if (clone_cgroup(spec) >= 0) {
 		int r = spawn_vm(spec, pid_out, err);
 		if (r != 0)
 			return r < 0 ? r : 0;
@@ -273,7 +280,7 @@ int spawn_in_root(const struct s1_spawn *spec, pid_t *pid_out, struct s1_err *er
 		return s1_error(err, errno, "pipe");
 	pid_t leader = getpid();
 	bool in_cgroup2 = false;
-	pid_t pid = fork_into_cgroup(spec->confine ? spec->confine->cgroup2_dir : -1, &in_cgroup2);
+	pid_t pid = fork_into_cgroup(clone_cgroup(spec), &in_cgroup2);
 	if (pid < 0) {
 		int e = errno;
 		close(p[0]);
