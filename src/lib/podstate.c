@@ -4,8 +4,8 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <string.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -109,16 +109,27 @@ int podstate_proc_stat(pid_t pid, pid_t *ppid, unsigned long long *starttime)
 #endif
 #define PIDFS_PREFIX "pidfs:"
 
+/* A pidfd of pid, or -errno (-ENOSYS where the C library has no number for the call). */
+static int open_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	return fd >= 0 ? fd : -errno;
+#else
+	(void)pid;
+	return -ENOSYS;
+#endif
+}
+
 /* pid's pidfd inode as "pidfs:INODE": 1, 0 where pidfds are not pidfs inodes (before Linux
  * 6.9, or 32-bit inode numbers, which wrap), or -ESRCH. */
 static int pidfs_id(pid_t pid, char id[S1_PROC_ID_MAX])
 {
-#ifdef SYS_pidfd_open
 	if (sizeof(ino_t) < 8)
 		return 0;
-	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int fd = open_pidfd(pid);
 	if (fd < 0)
-		return errno == ESRCH ? -ESRCH : 0;
+		return fd == -ESRCH ? -ESRCH : 0;
 	struct statfs sfs;
 	struct stat st;
 	bool ok = fstatfs(fd, &sfs) == 0 && sfs.f_type == PIDFS_MAGIC && fstat(fd, &st) == 0;
@@ -126,11 +137,6 @@ static int pidfs_id(pid_t pid, char id[S1_PROC_ID_MAX])
 	if (ok)
 		snprintf(id, S1_PROC_ID_MAX, PIDFS_PREFIX "%llu", (unsigned long long)st.st_ino);
 	return ok;
-#else
-	(void)pid;
-	(void)id;
-	return 0;
-#endif
 }
 
 int podstate_proc_id(pid_t pid, bool start_time, char id[S1_PROC_ID_MAX])
@@ -203,9 +209,8 @@ _Static_assert(sizeof(struct pidfd_info_v0) == 64, "PIDFD_INFO_SIZE_VER0");
 
 int podstate_proc_parent(pid_t pid, pid_t *ppid)
 {
-#ifdef SYS_pidfd_open
-	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (fd < 0 && errno == ESRCH)
+	int fd = open_pidfd(pid);
+	if (fd == -ESRCH)
 		return -ESRCH;
 	if (fd >= 0) {
 		struct pidfd_info_v0 info = {.mask = 1 /* PIDFD_INFO_PID */};
@@ -219,7 +224,6 @@ int podstate_proc_parent(pid_t pid, pid_t *ppid)
 		if (e == ESRCH)
 			return -ESRCH;
 	}
-#endif
 	unsigned long long start;
 	return podstate_proc_stat(pid, ppid, &start);
 }

@@ -4,8 +4,8 @@
  * the intervals' starts whose comparisons jump to one RET per action at the end: about one
  * instruction an interval (59 for the default). libseccomp's tests each call alone (399
  * instructions); the kernel's conversion and JIT of the program at every pod start grow with
- * its length. Only LD, JEQ, JGE, JA and RET, which the kernel's
- * action cache can emulate for each call number. */
+ * its length. Only LD, JEQ, JGE, JA and RET, which the kernel's action cache can emulate for
+ * each call number. */
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/filter.h>

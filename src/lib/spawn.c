@@ -61,7 +61,6 @@ static int enter_root(const struct s1_spawn *spec, struct s1_err *err)
 	return 0;
 }
 
-/* In the child: take the app's groups and user, for good (real, effective and saved ids). */
 /* The kernel's calls for 32-bit ids, made directly: the child is its process's only thread,
  * and musl's wrappers would bracket each with three signal mask changes, for other threads. */
 #ifdef SYS_setresuid32
@@ -74,6 +73,7 @@ static int enter_root(const struct s1_spawn *spec, struct s1_err *err)
 #define SYS_SETRESUID SYS_setresuid
 #endif
 
+/* In the child: take the app's groups and user, for good (real, effective and saved ids). */
 static int set_ids(const struct s1_ids *ids, struct s1_err *err)
 {
 	if (syscall(SYS_SETGROUPS, ids->n_groups, ids->groups) < 0)
@@ -115,8 +115,6 @@ static int enter_and_exec(const struct s1_spawn *spec, pid_t leader, bool in_cgr
 	return s1_error(err, errno, "can't execute \"%s\"", spec->argv[0]);
 }
 
-/* fork(), or where a v2 cgroup is given, clone3 straight into it: a process created in its
- * cgroup is not migrated, and a migration waits for an RCU grace period (milliseconds). */
 /* The v2 cgroup to create the child in: -1 where there is none, or it joins by moving. */
 static int clone_cgroup(const struct s1_spawn *spec)
 {
@@ -124,6 +122,8 @@ static int clone_cgroup(const struct s1_spawn *spec)
 	return c && !c->cgroup2_move ? c->cgroup2_dir : -1;
 }
 
+/* fork(), or where a v2 cgroup is given, clone3 straight into it: a process created in its
+ * cgroup is not migrated, and a migration waits for an RCU grace period (milliseconds). */
 static pid_t fork_into_cgroup(int cgroup_dir, bool *in_cgroup)
 {
 	*in_cgroup = false;
