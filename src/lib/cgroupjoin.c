@@ -133,7 +133,7 @@ int cgroupjoin_join(const struct s1_confine *c, bool in_cgroup2)
 	int r = cgroup_join_fds(c->cgroup_fds, c->n_cgroup_fds);
 	if (r < 0 || in_cgroup2 || c->cgroup2_dir < 0)
 		return r;
-	int fd = openat(c->cgroup2_dir, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+	int fd = openat(c->cgroup2_dir, "cgroup.procs", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
 	r = cgroup_join_fds(&fd, 1);
