@@ -126,11 +126,14 @@ $(LIB_SAN): $(patsubst %.c,$(BUILD)/san/%.o,$(LIB_SRCS))
 	$(call say,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-# Entrypoints run on any host: static, stripped.
+# Entrypoints run on any host: static, stripped. Code and read-only data share one segment
+# (-z noseparate-code): two mappings instead of four for every exec, and fewer page faults before
+# main (about 12 µs an exec on the VM of README's Performance; enter execs twice).
+STATIC_LDFLAGS := -static -s -Wl,--gc-sections -Wl,-z,noseparate-code
 $(BUILD)/bin/%: $(BUILD)/static/src/%/main.o $(STATIC_LIB) $(STATIC_COMPAT)
 	$(call say,LD,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(STATIC_CC) $(CFLAGS) $(LDFLAGS) -static -s -Wl,--gc-sections -o $@ $^ $(STATIC_LIBS)
+	$(Q)$(STATIC_CC) $(CFLAGS) $(LDFLAGS) $(STATIC_LDFLAGS) -o $@ $^ $(STATIC_LIBS)
 
 $(BUILD)/san/bin/%: $(BUILD)/san/src/%/main.o $(LIB_SAN)
 	$(call say,LD-SAN,$@)
