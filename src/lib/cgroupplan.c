@@ -137,13 +137,12 @@ static void add_v1_limits(struct s1_cgroup_plan *p, const char *dir, bool memory
 	if (memory && lim->has_memory)
 		add_write(p, dir, "memory.limit_in_bytes",
 			  s1_xasprintf("%lld", (long long)lim->memory_bytes), "memory limit");
-	/* The period before the quota: the kernel checks the quota against it. */
-	if (cpu && lim->has_cpu) {
-		add_write(p, dir, "cpu.cfs_period_us", s1_xasprintf("%d", S1_CGROUP_CPU_PERIOD_US),
-			  "cpu limit");
+	/* The quota, for the period every new v1 cgroup has: the kernel's default, 100 ms, which
+	 * a cgroup does not take from its parent (a directory that existed is this pod's own,
+	 * from an attempt that wrote nothing else). */
+	if (cpu && lim->has_cpu)
 		add_write(p, dir, "cpu.cfs_quota_us",
 			  s1_xasprintf("%lld", (long long)cpu_quota_us(lim)), "cpu limit");
-	}
 	if (cpu && lim->has_shares)
 		add_write(p, dir, "cpu.shares", s1_xasprintf("%lld", (long long)lim->shares),
 			  "cpu shares");

@@ -284,16 +284,14 @@ static void test_plan_v1(void **state)
 	/* v1: the app's child joins through "tasks" (no threadgroup lock). */
 	assert_app_procs(&p, SYSTEMD_POD "/tasks", MEMORY_POD "/tasks", CPU_POD "/tasks");
 	assert_write(&p, MEMORY_POD "/memory.limit_in_bytes", "67108864");
-	assert_write(&p, CPU_POD "/cpu.cfs_period_us", "100000");
+	/* The quota for a new cgroup's period (the kernel's default, 100 ms): not written. */
 	assert_write(&p, CPU_POD "/cpu.cfs_quota_us", "25000");
 	assert_write(&p, CPU_POD "/cpu.shares", "512");
-	assert_int_equal(count_ops(&p, S1_CGROUP_WRITE), 4);
-	/* The period before the quota: the kernel checks the quota against it. */
-	assert_true(op_index(&p, find_op(&p, S1_CGROUP_WRITE, CPU_POD "/cpu.cfs_period_us")) <
-		    op_index(&p, find_op(&p, S1_CGROUP_WRITE, CPU_POD "/cpu.cfs_quota_us")));
+	assert_null(find_op(&p, S1_CGROUP_WRITE, CPU_POD "/cpu.cfs_period_us"));
+	assert_int_equal(count_ops(&p, S1_CGROUP_WRITE), 3);
 	/* Each limit after its directory. */
 	assert_true(op_index(&p, find_op(&p, S1_CGROUP_MKDIR, CPU_POD)) <
-		    op_index(&p, find_op(&p, S1_CGROUP_WRITE, CPU_POD "/cpu.cfs_period_us")));
+		    op_index(&p, find_op(&p, S1_CGROUP_WRITE, CPU_POD "/cpu.cfs_quota_us")));
 	/* v1: the leader stays where it is, no controllers to enable. */
 	assert_int_equal(count_ops(&p, S1_CGROUP_JOIN), 0);
 	assert_int_equal(count_ops(&p, S1_CGROUP_ENABLE), 0);
@@ -430,7 +428,7 @@ static void test_plan_hybrid(void **state)
 	assert_write(&p, MEMORY_POD "/memory.limit_in_bytes", "67108864");
 	assert_write(&p, CPU_POD "/cpu.cfs_quota_us", "25000");
 	assert_write(&p, CPU_POD "/cpu.shares", "512");
-	assert_int_equal(count_ops(&p, S1_CGROUP_WRITE), 4);
+	assert_int_equal(count_ops(&p, S1_CGROUP_WRITE), 3);
 	cgroup_plan_free(&p);
 
 	/* Shares alone: cpu only. */

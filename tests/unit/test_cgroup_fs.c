@@ -723,13 +723,12 @@ static void test_apply_hybrid(void **state)
 	struct s1_cgroup_plan p;
 	on_hybrid_applied(f, &p);
 	/* Three cgroups: the v2 pod (the app's: no v2 limit), memory, cpu; nothing else is
-	 * written but the limits (the period before the quota), and the leader does not move. */
+	 * written but the limits, and the leader does not move. */
 	static const char *const want[] = {
 	    "mkdir " UNIFIED_POD,
 	    "mkdir " MEMORY_POD,
 	    "write " MEMORY_POD "/memory.limit_in_bytes 67108864",
 	    "mkdir " CPU_POD,
-	    "write " CPU_POD "/cpu.cfs_period_us 100000",
 	    "write " CPU_POD "/cpu.cfs_quota_us 25000",
 	    "write " CPU_POD "/cpu.shares 512",
 	};
