@@ -39,8 +39,11 @@ struct s1_record {
 void record_add(struct s1_record *rec, const char *section, const char *payload);
 /* Start app's sections: what is added after belongs to it. */
 void record_add_app(struct s1_record *rec, const char *app);
-/* Write the record atomically; rec is freed either way. */
+/* Write the record atomically (a reader finds none or all of it); rec is freed either way.
+ * record_commit_open returns the record open read-write (what record_lock_open gives), or
+ * -errno. */
 int record_commit(int podfd, struct s1_record *rec, struct s1_err *err);
+int record_commit_open(int podfd, struct s1_record *rec, struct s1_err *err);
 void record_free(struct s1_record *rec);
 
 /* Read the pod's record into rec: 0, -ENOENT (none) or -errno. */

@@ -217,11 +217,10 @@ static int write_record(struct s1_pod_ctx *c, struct s1_err *err)
 		confine_record_add(&rec, &a->confine);
 		cgroupjoin_record_add(&rec, &c->cgroups, i);
 	}
-	if ((r = record_commit(c->podfd, &rec, err)) < 0)
-		return r;
-	/* The leader's side of the per-app locks (record.h), taken as each app exits. */
-	c->lockfd = record_lock_open(c->podfd);
-	return c->lockfd < 0 ? s1_error(err, c->lockfd, "opening %s", S1_RECORD_FILE) : 0;
+	/* Kept open: the leader's side of the per-app locks (record.h), taken as each app
+	 * exits. */
+	c->lockfd = record_commit_open(c->podfd, &rec, err);
+	return c->lockfd < 0 ? c->lockfd : 0;
 }
 
 /* The pod's cgroups (recorded already), made. */

@@ -1,5 +1,6 @@
 /* A process's identity (podstate_proc_id) and the record's leader by it: what stop, gc and
- * enter go by to tell the pod's leader from a later process with its PID. */
+ * enter go by to tell the pod's leader from a later process with its PID; and how the record
+ * is committed (record_commit_open). */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -10,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -133,11 +136,68 @@ static void test_leader(void **state)
 	tu_rm_tree(dir);
 }
 
+/* The names in dir, but "." and "..". */
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	int n = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}
+
+/* The record's text, read back by name. */
+static void assert_record(int podfd, const char *want)
+{
+	struct s1_record rec;
+	assert_int_equal(record_load(podfd, &rec), 0);
+	assert_int_equal(rec.len, strlen(want));
+	assert_memory_equal(rec.text, want, rec.len);
+	record_free(&rec);
+}
+
+/* Committed, the record is there whole, and the fd returned is the record's, read-write (the
+ * leader's locks): the first time (linked in) and over an earlier record (renamed over), with
+ * nothing else left in the directory either way. */
+static void test_commit_open(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/stage1c-test-record-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	int podfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(podfd >= 0);
+	struct s1_err err = {0};
+	const char *texts[] = {"leader 1 2\nmount a\n", "leader 3 4\n"};
+	for (size_t i = 0; i < S1_ARRAY_SIZE(texts); i++) {
+		struct s1_record rec = {.text = s1_xstrdup(texts[i]), .len = strlen(texts[i])};
+		int fd = record_commit_open(podfd, &rec, &err);
+		assert_true(fd >= 0);
+		assert_null(rec.text);
+		assert_record(podfd, texts[i]);
+		struct stat a, b;
+		assert_int_equal(fstat(fd, &a), 0);
+		assert_int_equal(fstatat(podfd, S1_RECORD_FILE, &b, AT_SYMLINK_NOFOLLOW), 0);
+		assert_true(a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+		assert_int_equal(a.st_nlink, 1);
+		assert_int_equal(a.st_mode & 07777, 0600);
+		assert_int_equal(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDWR);
+		assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+		assert_int_equal(record_lock_app(fd, 0, true, false), 0);
+		close(fd);
+		assert_int_equal(count_entries(dir), 1);
+	}
+	close(podfd);
+	tu_rm_tree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_proc_id),
 	    cmocka_unit_test(test_leader),
+	    cmocka_unit_test(test_commit_open),
 	};
 	return cmocka_run_group_tests_name("podstate", tests, NULL, NULL);
 }
