@@ -21,6 +21,7 @@
 
 #include "stage1c/aci.h"
 #include "stage1c/util.h"
+#include "testutil.h"
 
 #define STAGE1_MANIFEST                                                                            \
 	"{\"acKind\":\"ImageManifest\",\"acVersion\":\"0.8.11\",\"name\":\"example.org/"           \
@@ -175,18 +176,6 @@ static int fixture_build(struct fixture *f, const char *out, char *id, struct s1
 	    .mtime = ACI_DEFAULT_MTIME,
 	};
 	return aci_build(&o, id, err);
-}
-
-/* Only the files the test made: no output, no temporary left behind by a refusal. */
-static size_t count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	assert_non_null(d);
-	size_t n = 0;
-	for (struct dirent *e; (e = readdir(d));)
-		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
-	closedir(d);
-	return n;
 }
 
 struct tar_entry {
@@ -533,11 +522,11 @@ static void test_build_normalizes_entries(void **state)
 static void expect_build_refused(struct fixture *f, const char *error)
 {
 	struct s1_err err = {0};
-	size_t before = count_entries(f->dir);
+	size_t before = tu_count_entries(f->dir);
 	assert_true(fixture_build(f, f->out, NULL, &err) < 0);
 	if (!strstr(err.msg, error))
 		fail_msg("\"%s\" lacks \"%s\"", err.msg, error);
-	assert_int_equal(count_entries(f->dir), before);
+	assert_int_equal(tu_count_entries(f->dir), before);
 }
 
 static void test_build_refuses_bad_manifest(void **state)

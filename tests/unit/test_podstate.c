@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -136,18 +135,6 @@ static void test_leader(void **state)
 	tu_rm_tree(dir);
 }
 
-/* The names in dir, but "." and "..". */
-static int count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	assert_non_null(d);
-	int n = 0;
-	for (struct dirent *e; (e = readdir(d));)
-		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
-	closedir(d);
-	return n;
-}
-
 /* The record's text, read back by name. */
 static void assert_record(int podfd, const char *want)
 {
@@ -186,7 +173,7 @@ static void test_commit_open(void **state)
 		assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
 		assert_int_equal(record_lock_app(fd, 0, true, false), 0);
 		close(fd);
-		assert_int_equal(count_entries(dir), 1);
+		assert_int_equal(tu_count_entries(dir), 1);
 	}
 	close(podfd);
 	tu_rm_tree(dir);

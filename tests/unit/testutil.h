@@ -4,6 +4,7 @@
 #ifndef STAGE1C_TESTS_TESTUTIL_H
 #define STAGE1C_TESTS_TESTUTIL_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -63,6 +64,18 @@ static inline pid_t tu_spawn_sleeper(void)
 static inline void tu_rm_tree(const char *path)
 {
 	nftw(path, tu_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* How many names dir holds, "." and ".." aside. */
+static inline size_t tu_count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	size_t n = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return n;
 }
 
 /* Make every missing directory above path. */
