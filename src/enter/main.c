@@ -56,10 +56,11 @@ int main(int argc, char **argv)
 	struct s1_err err = {0};
 
 	s1_log_init("enter", false);
-	/* First thing: run from a sealed copy, so CMD can never reach our file on the host. */
+	/* First thing: run from a file nothing can write, so that CMD can never reach ours on the
+	 * host. */
 	int r = selfexec_sealed(argv, environ);
 	if (r < 0) {
-		s1_log_error("can't re-execute from a sealed copy: %s", s1_strerror(-r));
+		s1_log_error("can't re-execute from a file nothing can write: %s", s1_strerror(-r));
 		return S1_EXIT_FAILURE;
 	}
 	if ((r = parse_args(argc, argv, &args, &err)) == 0 && args.help) {

@@ -1,25 +1,42 @@
-/* Re-execution from a sealed memfd copy of /proc/self/exe. */
+/* Re-execution from a /proc/self/exe that nothing can write (selfexec.h): a read-only bind of
+ * the file that no mount namespace holds, or a sealed memfd copy of it. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "stage1c/selfexec.h"
+#include "stage1c/syscalls.h"
 #include "stage1c/util.h"
 
 #define REQUIRED_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
-int selfexec_sealed(char **argv, char **envp)
+/* Where the running binary is: 1 on a read-only mount that is in no mount namespace of ours (the
+ * detached bind selfexec_sealed execs from: statmount finds no such mount here), 0 on a mount
+ * of this namespace (so statmount answers, and the binary re-executed from the bind can tell
+ * where it is), -1 neither (a kernel before 6.8: no statmount). */
+static int mount_state(int self)
 {
-	_cleanup_close_ int self = openat(AT_FDCWD, "/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	if (self < 0)
-		return -errno;
-	int seals = fcntl(self, F_GET_SEALS);
-	if (seals >= 0 && (seals & REQUIRED_SEALS) == REQUIRED_SEALS)
+	uint64_t id;
+	struct statvfs sv;
+	char buf[S1_STATMOUNT_STR + 64];
+	if (s1_fd_mount_id_unique(self, &id) < 0)
+		return -1;
+	if (s1_statmount(id, S1_STATMOUNT_SB_BASIC, buf, sizeof(buf)) == 0)
 		return 0;
+	if (errno != ENOENT || fstatvfs(self, &sv) < 0 || !(sv.f_flag & ST_RDONLY))
+		return -1;
+	return 1;
+}
 
+static int exec_memfd(int self, char **argv, char **envp)
+{
 	struct stat st;
 	if (fstat(self, &st) < 0)
 		return -errno;
@@ -38,4 +55,35 @@ int selfexec_sealed(char **argv, char **envp)
 		return -errno;
 	fexecve(mfd, argv, envp);
 	return -errno;
+}
+
+int selfexec_sealed(char **argv, char **envp)
+{
+	_cleanup_close_ int self = openat(AT_FDCWD, "/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return -errno;
+	int seals = fcntl(self, F_GET_SEALS);
+	if (seals >= 0 && (seals & REQUIRED_SEALS) == REQUIRED_SEALS)
+		return 0;
+	int m = mount_state(self);
+	if (m == 1)
+		return 0;
+	/* A clone of the file's own mount, read-only while it is still detached, is what the
+	 * kernel runs: its fd closes at the exec, which dissolves the clone, and a mount in no
+	 * namespace can never be made writable again. An open of /proc/PID/exe for writing, then
+	 * or later (through a kept O_PATH fd), fails with EROFS. No copy of the binary is made. */
+	if (m == 0) {
+		int t = s1_open_tree(self, "",
+				     S1_OPEN_TREE_CLONE | S1_OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		if (t >= 0) {
+			if (s1_mount_setattr(t, "", AT_EMPTY_PATH,
+					     S1_MOUNT_ATTR_RDONLY | S1_MOUNT_ATTR_NOSUID |
+						 S1_MOUNT_ATTR_NODEV,
+					     0) == 0)
+				fexecve(t, argv, envp);
+			close(t);
+		}
+	}
+	/* A kernel without statmount, or a file system the binary cannot be run from. */
+	return exec_memfd(self, argv, envp);
 }

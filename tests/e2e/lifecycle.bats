@@ -159,27 +159,54 @@ enter() {
 	done
 }
 
+# The hashes of enter's files: the one every pod of the image shares (rkt runs enter from its
+# tree store; the test stage0 too, where it has one) and the pod's own copy.
+enter_files() {
+	local tree=$DATA/cas/tree/$(cat "$POD/stage1TreeStoreID")/rootfs/enter
+	[ -f "$tree" ] || tree=$POD/stage1/rootfs/enter
+	sha256sum <"$tree"
+	sha256sum <"$POD/stage1/rootfs/enter"
+}
+
 @test "a #!/proc/self/exe command through enter cannot reach enter's file on the host" {
 	pod_json '{"exec": ["/bin/sleep", "60"]}'
 	prepare
-	local root=$POD/stage1/rootfs/opt/stage2/busybox/rootfs
+	local root=$POD/stage1/rootfs/opt/stage2/busybox/rootfs before
 	printf '#!/proc/self/exe\n' >"$root/bin/evil"
 	chmod 755 "$root/bin/evil"
 	start_pod
 	wait_ready
-	# rkt runs enter from its tree store, shared by every pod of the stage1 image (the test
-	# stage0 too); the pod's own copy must not change either.
-	local tree=$DATA/cas/tree/$(cat "$POD/stage1TreeStoreID")/rootfs/enter before_tree before
-	[ -f "$tree" ] || tree=$POD/stage1/rootfs/enter
-	before_tree=$(sha256sum <"$tree")
-	before=$(sha256sum <"$POD/stage1/rootfs/enter")
+	before=$(enter_files)
 	enter busybox /bin/evil
-	# The kernel ran /proc/self/exe, which is enter's sealed in-memory copy: it fails on its
-	# arguments, and the files on the host are untouched.
+	# The kernel ran /proc/self/exe, which is enter's read-only bind of itself (or sealed
+	# copy): it fails on its arguments, and the files on the host are untouched.
 	[ "$status" -eq 254 ]
 	[[ $stderr == enter:* ]]
-	[ "$(sha256sum <"$tree")" = "$before_tree" ]
-	[ "$(sha256sum <"$POD/stage1/rootfs/enter")" = "$before" ]
+	[ "$(enter_files)" = "$before" ]
+}
+
+@test "the file an enter process runs can never be written, even through a descriptor kept for later" {
+	pod_json '{"exec": ["/bin/sleep", "60"]}'
+	prepare
+	start_pod
+	wait_ready
+	local up=$POD/stage1/rootfs/opt/stage2/busybox/rootfs/tmp/enter-up before kept i
+	before=$(enter_files)
+	"$STAGE0" enter --dir "$DATA" "$UUID" busybox /bin/sh -c 'touch /tmp/enter-up; exec sleep 60' \
+		>/dev/null 2>&1 &
+	local enter=$!
+	for i in $(seq 1 100); do [ -e "$up" ] && break; sleep 0.05; done
+	[ -e "$up" ]
+	# What an app's process could do with enter's /proc/PID/exe: keep it, and open it for
+	# writing once enter has exited (the kernel refuses writes only while a file runs).
+	exec {kept}<"/proc/$enter/exe"
+	kill -KILL "$enter"
+	wait "$enter" || true
+	run bash -c "printf x >>/proc/self/fd/$kept"
+	exec {kept}<&-
+	[ "$status" -ne 0 ]
+	[[ $output == *"Read-only file system"* || $output == *"Operation not permitted"* ]]
+	[ "$(enter_files)" = "$before" ]
 }
 
 @test "stop sends SIGTERM to a sleeping app and the status records 143" {
