@@ -12,14 +12,16 @@
 # into the app's rootfs, chroots and execs the app, and nothing else. Each round launches the
 # baseline, then the volume pod without isolators, then the volume pod with all isolators, each
 # pod collected at once; the whole is done with the data dir on a tmpfs, then on the disk.
+# enter is measured after those rounds, into sleeping pods, each enter after one more baseline
+# pod: its ratio is to the baseline of its own rounds.
 #
 # Environment: BUILD (build dir), BENCH_RUNS (30 rounds per data dir), BENCH_ENTER_RUNS
 # (BENCH_RUNS), BENCH_STOP_RUNS (10), BENCH_DEBUG_RUNS (15: runs with --debug for the phase
 # breakdown), BENCH_SCALE_SEQ (100), BENCH_SCALE_PAR (20), BENCH_MEM_RUNS (5: peak memory, under
 # ptrace), BENCH_DISK_DIR (/var/tmp: the on-disk data dir's parent), BENCH_DISK=0 (tmpfs only),
 # BENCH_NO_OVERLAY=1, BENCH_ACI (the stage1 image, for its size), BENCH_BEFORE (the bin
-# directory of another build, an earlier commit's: its run and gc join every round, so that a
-# change is measured against what it changed in the same run).
+# directory of another build, an earlier commit's: its run, gc and enter join every round, so
+# that a change is measured against what it changed in the same run).
 # Output: a table on stdout; $BUILD/bench/results.csv (the table), samples.csv (every sample).
 # Needs root. Runs in a mount namespace of its own (tests/e2e/mountns, / rshared as on a systemd
 # host) and cleans up every pod, mount, cgroup and process it made, also on Ctrl-C.
@@ -333,8 +335,11 @@ measure() {
 		round_pod "$i" biso "$kind.before.isolators" "$kind.before.gc.isolators"
 	done
 
-	say "$kind: enter, stop: $STOP_RUNS sleeping pods, $ENTER_RUNS enters"
+	say "$kind: enter, stop: $STOP_RUNS sleeping pods, $ENTER_RUNS enters, each after a baseline pod${BEFORE:+ and one of $BEFORE}"
 	prepare_pods "$WORK/list.sleep" "$DATA/sleep.json" "$WORK/stage1" "$STOP_RUNS"
+	# The floor again, one pod before each enter: an enter's ratio is to the floor of its own
+	# rounds, minutes after the run rounds (the VM drifts that much).
+	prepare_pods "$WORK/list.ebase" "$DATA/volume.json" "$WORK/stage1-baseline" "$ENTER_RUNS"
 	local per_pod=$(((ENTER_RUNS + STOP_RUNS - 1) / STOP_RUNS)) entered=0 pod app_pid
 	while read -r uuid; do
 		pod=$DATA/pods/run/$uuid
@@ -344,9 +349,13 @@ measure() {
 			for _ in $(seq "$per_pod"); do
 				[ "$entered" -lt "$ENTER_RUNS" ] || break
 				entered=$((entered + 1))
+				round_pod "$entered" ebase "$kind.baseline.enter" ""
 				# As rkt: enter from the tree store, without the lock.
 				launch_stamp "$kind.enter" "$pod" -- "$DATA/cas/tree/$tree/rootfs/enter" \
 					--pid="$app_pid" --appname="$APP" -- /stamp || true
+				[ -z "$BEFORE" ] || launch_stamp "$kind.before.enter" "$pod" -- \
+					"$WORK/stage1-before/enter" --pid="$app_pid" --appname="$APP" \
+					-- /stamp || true
 			done
 			"$LAUNCH" --stdin-null --report "$WORK/rep" -C "$pod" -- \
 				"$pod/stage1/rootfs/stop" "$uuid" >/dev/null 2>"$WORK/err" || true
@@ -518,11 +527,14 @@ for kind in "${KINDS[@]}"; do
 	row "$S" "$kind.baseline" "baseline: bind the volume, chroot, exec" ns "$base"
 	row "$S" "$kind.volume" "run, volume pod, no isolators" ns "$base"
 	row "$S" "$kind.isolators" "run, volume pod, all isolators" ns "$base"
-	row "$S" "$kind.enter" "enter (into a running pod)" ns "$base"
 	if [ -n "$BEFORE" ]; then
 		row "$S" "$kind.before.volume" "before: run, volume pod, no isolators" ns "$base"
 		row "$S" "$kind.before.isolators" "before: run, volume pod, all isolators" ns "$base"
 	fi
+	base=$(median_of "$WORK/s/$kind.baseline.enter")
+	row "$S" "$kind.baseline.enter" "baseline again, in the enter rounds" ns "$base"
+	row "$S" "$kind.enter" "enter (into a running pod)" ns "$base"
+	[ -z "$BEFORE" ] || row "$S" "$kind.before.enter" "before: enter" ns "$base"
 	S="stop and gc on $kind, per pod"
 	row "$S" "$kind.stop" "stop (until it returns)" ns
 	row "$S" "$kind.gc" "gc (stage1's), volume pod" ns
