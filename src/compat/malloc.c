@@ -2,10 +2,10 @@
  * in small pieces while they set up, and little after (run's leader only when an app exits).
  * musl's mallocng maps and unmaps pages as its size classes fill and empty: forty mmap and
  * munmap calls in one run's start-up, each with its page faults and, for munmap, a TLB flush.
- * This one cuts blocks of power-of-two sizes out of an arena whose first ARENA_FIRST bytes are
- * mapped populated in one call, keeps freed blocks on a list per size, and maps a block of its
- * own only over CLASS_MAX. The entrypoints are single-threaded, and a CLONE_VM child allocates
- * only while its parent waits (spawn.c): no lock.
+ * This one cuts blocks of power-of-two sizes out of an arena whose first ARENA_FIRST bytes (or
+ * what the entrypoint asks, s1_malloc_first_arena) are mapped populated in one call, keeps freed
+ * blocks on a list per size, and maps a block of its own only over CLASS_MAX. The entrypoints are
+ * single-threaded, and a CLONE_VM child allocates only while its parent waits (spawn.c): no lock.
  *
  * musl's own allocations (atexit, locales, time zones) go through __libc_malloc, which stays
  * musl's: the two never see each other's blocks. */
@@ -63,6 +63,16 @@ _Static_assert(sizeof(struct hdr) == ALIGN, "blocks stay 16-byte aligned");
 
 static struct hdr *free_list[NCLASS]; /* a free block keeps the next one in its first bytes */
 static char *bump, *bump_end;
+
+/* An entrypoint that needs less at start-up defines how much the first allocation maps
+ * populated (enter: half of ARENA_FIRST); the others get ARENA_FIRST. */
+extern const size_t s1_malloc_first_arena __attribute__((weak));
+
+static size_t first_arena(void)
+{
+	return &s1_malloc_first_arena && s1_malloc_first_arena ? s1_malloc_first_arena
+							       : ARENA_FIRST;
+}
 
 static struct hdr *hdr_of(void *p)
 {
@@ -142,7 +152,9 @@ static void *alloc_class(unsigned c)
 	}
 	size_t need = sizeof(struct hdr) + ((size_t)CLASS_MIN << c);
 	if ((size_t)(bump_end - bump) < need) {
-		size_t len = bump ? ARENA_NEXT : ARENA_FIRST;
+		size_t len = bump ? ARENA_NEXT : first_arena();
+		if (len < need)
+			len = ARENA_NEXT; /* a first block larger than the first arena */
 		char *a = map(len, bump == NULL);
 		if (!a) {
 			errno = ENOMEM;

@@ -168,6 +168,32 @@ static void test_arenas(void **state)
 	}
 }
 
+/* In a child with no arena yet: a first block larger than the first arena gets an arena it
+ * fits in, and a second block after it. */
+static void test_first_block_large(void **state)
+{
+	(void)state;
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		bump = bump_end = NULL;
+		memset(free_list, 0, sizeof(free_list));
+		size_t n = CLASS_MAX;
+		unsigned char *p = s1m_malloc(n);
+		if (!p || bump > bump_end || (char *)p + n > bump_end)
+			_exit(1);
+		memset(p, 7, n);
+		unsigned char *q = s1m_malloc(16);
+		if (!q || q < p + n || bump > bump_end)
+			_exit(2);
+		_exit(0);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 /* fn in a child: it must die of SIGABRT (the allocator's check), not go on. */
 static void assert_aborts(void (*fn)(void), const char *what)
 {
@@ -252,6 +278,7 @@ int main(void)
 	    cmocka_unit_test(test_realloc_keeps),
 	    cmocka_unit_test(test_aligned),
 	    cmocka_unit_test(test_arenas),
+	    cmocka_unit_test(test_first_block_large),
 	    cmocka_unit_test(test_misuse_aborts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
