@@ -75,5 +75,8 @@ int s1_fd_mount_id(int fd, uint64_t *id);
 int s1_fd_mount_id_unique(int fd, uint64_t *id);
 /* The same for the file at path (not following a last symbolic link). */
 int s1_fd_mount_id_unique_at(const char *path, uint64_t *id);
+/* Is the file at fd the root of its mount (statx's STATX_ATTR_MOUNT_ROOT, Linux 5.8)? 1, 0, or
+ * -1 (errno; ENOSYS before 5.8). */
+int s1_fd_is_mount_root(int fd);
 
 #endif

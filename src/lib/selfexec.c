@@ -2,9 +2,7 @@
  * the file that no mount namespace holds, or a sealed memfd copy of it. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdbool.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -17,10 +15,12 @@
 
 #define REQUIRED_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
-/* Where the running binary is: 1 on a read-only mount that is in no mount namespace of ours (the
- * detached bind selfexec_sealed execs from: statmount finds no such mount here), 0 on a mount
- * of this namespace (so statmount answers, and the binary re-executed from the bind can tell
- * where it is), -1 neither (a kernel before 6.8: no statmount). */
+/* Where the running binary is: 1 on the kind of mount selfexec_sealed execs from (the file is
+ * the root of its own mount, which is read-only and in no mount namespace of ours: statmount
+ * does not find it here), 0 on a mount of this namespace (so statmount answers, and the binary
+ * re-executed from the bind can tell where it is), -1 neither (a kernel before 6.8: no
+ * statmount). A file of a read-only mount of another namespace, which that namespace could make
+ * writable again, is the root of no mount of its own unless someone bound it there. */
 static int mount_state(int self)
 {
 	uint64_t id;
@@ -30,7 +30,8 @@ static int mount_state(int self)
 		return -1;
 	if (s1_statmount(id, S1_STATMOUNT_SB_BASIC, buf, sizeof(buf)) == 0)
 		return 0;
-	if (errno != ENOENT || fstatvfs(self, &sv) < 0 || !(sv.f_flag & ST_RDONLY))
+	if (errno != ENOENT || fstatvfs(self, &sv) < 0 || !(sv.f_flag & ST_RDONLY) ||
+	    s1_fd_is_mount_root(self) != 1)
 		return -1;
 	return 1;
 }

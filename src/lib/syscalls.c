@@ -143,6 +143,21 @@ static int mount_id_unique(int dfd, const char *path, int flags, uint64_t *id)
 	return 0;
 }
 
+#define S1_STATX_ATTR_MOUNT_ROOT 0x00002000ULL
+
+int s1_fd_is_mount_root(int fd)
+{
+	struct s1_statx sx;
+	memset(&sx, 0, sizeof(sx));
+	if (syscall(SYS_statx, fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, 0, &sx) < 0)
+		return -1;
+	if (!(sx.attributes_mask & S1_STATX_ATTR_MOUNT_ROOT)) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return (sx.attributes & S1_STATX_ATTR_MOUNT_ROOT) != 0;
+}
+
 int s1_fd_mount_id_unique(int fd, uint64_t *id)
 {
 	return mount_id_unique(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, id);
