@@ -64,10 +64,10 @@ static char *copy_of_self(char *dir)
 	int in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	int out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
 	assert_true(in >= 0 && out >= 0);
-	char buf[65536];
-	ssize_t r;
-	while ((r = read(in, buf, sizeof(buf))) > 0)
-		assert_int_equal(write(out, buf, (size_t)r), r);
+	_cleanup_free_ char *data = NULL;
+	size_t len;
+	assert_int_equal(s1_read_fd(in, 1u << 30, &data, &len), 0);
+	assert_int_equal(s1_write_all(out, data, len), 0);
 	close(in);
 	close(out);
 	return path;
